@@ -1,0 +1,1 @@
+"""Data cards, generated from the data so that a card never disagrees with it."""

@@ -1,0 +1,1 @@
+"""Evaluation: reports per language for any model loaded through the registry."""

@@ -1,0 +1,200 @@
+"""A file-based model registry.
+
+    <root>/versions/<version>/artifact/   the artifact's files, read-only once registered
+    <root>/versions/<version>/entry.json  sha256 of every artifact file + registration facts
+    <root>/aliases.json                   {"production": "v3", ...}, replaced atomically
+    <root>/events.jsonl                   append-only log of what changed, when, by whom
+
+Writers take an exclusive lock on <root>/.lock, so two processes never allocate the same version
+or lose an alias change. Every load re-hashes the files: a tampered artifact is refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import getpass
+import json
+import os
+import re
+import shutil
+import stat
+from pathlib import Path
+
+from narrascope.artifact import read_manifest, utc_now
+from narrascope.data import sha256_file
+from narrascope.errors import ArtifactError, NarrascopeError
+
+ENV_ROOT = "NARRASCOPE_REGISTRY"
+_ALIAS_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
+_VERSION_RE = re.compile(r"^v(\d+)$")
+
+
+class RegistryError(NarrascopeError):
+    """A registry request that cannot be met (unknown version or alias, bad name)."""
+
+
+def default_root() -> Path:
+    return Path(os.environ.get(ENV_ROOT, "registry"))
+
+
+class Registry:
+    def __init__(self, root: str | Path | None = None):
+        self.root = Path(root) if root is not None else default_root()
+
+    # -- writing ---------------------------------------------------------------------------------
+    def register(self, artifact_dir: str | Path, note: str = "") -> str:
+        """Copy an artifact in as a new immutable version; return the version id."""
+        artifact_dir = Path(artifact_dir)
+        manifest = read_manifest(artifact_dir)
+        with self._lock():
+            version = self._next_version()
+            target = self.root / "versions" / version
+            staging = self.root / "versions" / f".{version}.tmp"
+            shutil.rmtree(staging, ignore_errors=True)
+            shutil.copytree(artifact_dir, staging / "artifact")
+            entry = {
+                "version": version,
+                "model_id": manifest["model_id"],
+                "family": manifest["family"],
+                "registered": utc_now(),
+                "by": _who(),
+                "source": str(artifact_dir),
+                "note": note,
+                "files": _hash_tree(staging / "artifact"),
+            }
+            _write_json_atomic(staging / "entry.json", entry)
+            _make_read_only(staging)
+            staging.rename(target)
+            self._log("register", version=version, model_id=manifest["model_id"])
+        return version
+
+    def set_alias(self, alias: str, ref: str) -> str:
+        if not _ALIAS_RE.match(alias) or _VERSION_RE.match(alias):
+            raise RegistryError(
+                f"invalid alias '{alias}': lower-case letters, digits, '-' or '_', "
+                "starting with a letter, and not shaped like a version"
+            )
+        with self._lock():
+            version = self.resolve(ref)
+            aliases = self.aliases()
+            previous = aliases.get(alias)
+            aliases[alias] = version
+            _write_json_atomic(self.root / "aliases.json", aliases)
+            self._log("alias", alias=alias, version=version, previous=previous)
+        return version
+
+    # -- reading ---------------------------------------------------------------------------------
+    def aliases(self) -> dict[str, str]:
+        path = self.root / "aliases.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def versions(self) -> list[str]:
+        folder = self.root / "versions"
+        found = (
+            [p.name for p in folder.iterdir() if _VERSION_RE.match(p.name)]
+            if folder.exists()
+            else []
+        )
+        return sorted(found, key=lambda v: int(v[1:]))
+
+    def resolve(self, ref: str) -> str:
+        """A version id, or an alias resolved to one."""
+        if _VERSION_RE.match(ref):
+            if ref not in self.versions():
+                raise RegistryError(f"no version '{ref}' in registry {self.root}")
+            return ref
+        aliases = self.aliases()
+        if ref not in aliases:
+            known = ", ".join(sorted(aliases)) or "none"
+            raise RegistryError(f"no alias '{ref}' in registry {self.root} (aliases: {known})")
+        return aliases[ref]
+
+    def entry(self, ref: str) -> dict:
+        version = self.resolve(ref)
+        return json.loads((self.root / "versions" / version / "entry.json").read_text("utf-8"))
+
+    def artifact_path(self, ref: str) -> Path:
+        return self.root / "versions" / self.resolve(ref) / "artifact"
+
+    def verify(self, ref: str) -> Path:
+        """Re-hash every file; raise ArtifactError naming each changed, added or missing file."""
+        entry, path = self.entry(ref), self.artifact_path(ref)
+        actual = _hash_tree(path)
+        problems = [
+            f"{name}: modified"
+            for name, digest in entry["files"].items()
+            if name in actual and actual[name] != digest
+        ]
+        problems += [f"{name}: missing" for name in entry["files"] if name not in actual]
+        problems += [f"{name}: unexpected file" for name in actual if name not in entry["files"]]
+        if problems:
+            raise ArtifactError(
+                f"integrity check failed for {entry['version']} ({path}): "
+                + "; ".join(sorted(problems))
+            )
+        return path
+
+    def load(self, ref: str):
+        """Verify, then load a Predictor for a version or alias."""
+        from narrascope.predictor import Predictor
+
+        version = self.resolve(ref)
+        return Predictor(self.verify(version), version=version)
+
+    def events(self) -> list[dict]:
+        path = self.root / "events.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+
+    # -- internals -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _lock(self):
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _next_version(self) -> str:
+        existing = [int(v[1:]) for v in self.versions()]
+        return f"v{max(existing, default=0) + 1}"
+
+    def _log(self, action: str, **details) -> None:
+        event = {"at": utc_now(), "by": _who(), "action": action, **details}
+        with open(self.root / "events.jsonl", "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(event, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _hash_tree(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def _write_json_atomic(path: Path, data) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, ensure_ascii=False, sort_keys=True)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _make_read_only(folder: Path) -> None:
+    # Immutability by convention *and* by permission bits; integrity hashes catch the rest.
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

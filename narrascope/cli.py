@@ -1,0 +1,280 @@
+"""The `narrascope` command. Each subcommand imports its layer lazily, so `--help` is instant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from narrascope.errors import NarrascopeError
+
+# Offline by default: nothing is fetched at run time (a user with a hub can override).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return 2
+    if args.registry:
+        os.environ["NARRASCOPE_REGISTRY"] = args.registry
+    try:
+        return args.handler(args) or 0
+    except NarrascopeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="narrascope", description=__doc__)
+    parser.add_argument(
+        "--registry", help="registry root (default: $NARRASCOPE_REGISTRY or ./registry)"
+    )
+    sub = parser.add_subparsers(metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train a model artifact from a config")
+    p.add_argument("--config", default="configs/linear.yaml")
+    p.add_argument("--out", default="artifacts/linear", help="artifact directory to write")
+    p.add_argument("--register", action="store_true", help="register the artifact afterwards")
+    p.add_argument("--alias", help="with --register: point this alias at the new version")
+    p.set_defaults(handler=_train)
+
+    p = sub.add_parser("eval", help="evaluate a registered model, write report.json and report.md")
+    p.add_argument("--model", default="production", help="version (v3) or alias (production)")
+    p.add_argument("--data", default="data/corpus/test.jsonl", help="JSONL, CSV or SemEval folder")
+    p.add_argument("--taxonomy", default="data/taxonomy.yaml")
+    p.add_argument("--out", default="reports/latest")
+    p.set_defaults(handler=_eval)
+
+    _registry_parser(sub)
+
+    p = sub.add_parser("serve", help="serve a registered model with BentoML")
+    p.add_argument("--model", default="production")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.set_defaults(handler=_serve)
+
+    p = sub.add_parser("predict", help="predict narratives for texts given as arguments or a file")
+    p.add_argument("texts", nargs="*", help="texts to classify")
+    p.add_argument("--file", help="JSONL/CSV documents to classify instead")
+    p.add_argument("--model", default="production")
+    p.add_argument("--threshold", type=float, help="override every per-label threshold")
+    p.set_defaults(handler=_predict)
+
+    _data_parser(sub)
+    return parser
+
+
+def _registry_parser(sub) -> None:
+    reg = sub.add_parser("registry", help="register, list, inspect and alias model versions")
+    rsub = reg.add_subparsers(metavar="ACTION", required=True)
+    p = rsub.add_parser("register", help="register an artifact directory as a new version")
+    p.add_argument("artifact")
+    p.add_argument("--alias", help="point this alias at the new version")
+    p.add_argument("--note", default="")
+    p.set_defaults(handler=_registry_register)
+    p = rsub.add_parser("list", help="list versions and aliases")
+    p.set_defaults(handler=_registry_list)
+    p = rsub.add_parser("show", help="show a version's entry and manifest")
+    p.add_argument("ref")
+    p.set_defaults(handler=_registry_show)
+    p = rsub.add_parser("verify", help="re-hash a version's files")
+    p.add_argument("ref")
+    p.set_defaults(handler=_registry_verify)
+    alias = rsub.add_parser("alias", help="set or get an alias")
+    asub = alias.add_subparsers(metavar="OP", required=True)
+    p = asub.add_parser("set")
+    p.add_argument("name")
+    p.add_argument("ref")
+    p.set_defaults(handler=_alias_set)
+    p = asub.add_parser("get")
+    p.add_argument("name")
+    p.set_defaults(handler=_alias_get)
+
+
+def _data_parser(sub) -> None:
+    data = sub.add_parser("data", help="validate data, write or check the data card")
+    dsub = data.add_subparsers(metavar="ACTION", required=True)
+    p = dsub.add_parser("validate", help="check documents against the schema and taxonomy")
+    p.add_argument("path")
+    p.add_argument("--taxonomy", default="data/taxonomy.yaml")
+    p.add_argument(
+        "--skip-invalid", action="store_true", help="report every bad record, keep going"
+    )
+    p.set_defaults(handler=_data_validate)
+    p = dsub.add_parser("card", help="(re)generate the bundled corpus data card")
+    p.add_argument("--check", action="store_true", help="fail if the committed card is out of date")
+    p.set_defaults(handler=_data_card)
+
+
+# -- handlers -------------------------------------------------------------------------------------
+def _train(args) -> int:
+    from training.config import TrainConfig
+    from training.train import train
+
+    out = train(TrainConfig.from_yaml(args.config), args.out)
+    if args.register:
+        from model_registry import Registry
+
+        registry = Registry()
+        version = registry.register(out, note=f"trained with {args.config}")
+        if args.alias:
+            registry.set_alias(args.alias, version)
+        print(
+            f"registered {version}"
+            + (f" as '{args.alias}'" if args.alias else "")
+            + f" in {registry.root}"
+        )
+    return 0
+
+
+def _eval(args) -> int:
+    from eval.report import evaluate, write_report
+    from model_registry import Registry
+    from narrascope.data import load_documents
+    from narrascope.taxonomy import Taxonomy
+
+    predictor = Registry().load(args.model)
+    docs = load_documents(args.data, Taxonomy.load(args.taxonomy)).documents
+    report = evaluate(predictor, docs, data_name=args.data)
+    paths = write_report(report, args.out)
+    for level, body in report["levels"].items():
+        per_lang = "  ".join(f"{k} {v['samples_f1']:.3f}" for k, v in body["per_language"].items())
+        print(f"{level:13s} samples-F1 {body['overall']['samples_f1']:.3f} | {per_lang}")
+    print(f"wrote {paths['json']} and {paths['md']}")
+    return 0
+
+
+def _registry_register(args) -> int:
+    from model_registry import Registry
+
+    registry = Registry()
+    version = registry.register(args.artifact, note=args.note)
+    if args.alias:
+        registry.set_alias(args.alias, version)
+    print(version)
+    return 0
+
+
+def _registry_list(args) -> int:
+    from model_registry import Registry
+
+    registry = Registry()
+    by_version: dict[str, list[str]] = {}
+    for alias, version in registry.aliases().items():
+        by_version.setdefault(version, []).append(alias)
+    for version in registry.versions():
+        entry = registry.entry(version)
+        tags = ", ".join(sorted(by_version.get(version, [])))
+        print(f"{version:6s} {entry['model_id']:32s} {entry['registered']}  {tags}")
+    return 0
+
+
+def _registry_show(args) -> int:
+    from model_registry import Registry
+    from narrascope.artifact import read_manifest
+
+    registry = Registry()
+    entry = registry.entry(args.ref)
+    manifest = read_manifest(registry.artifact_path(args.ref))
+    print(json.dumps({"entry": entry, "manifest": manifest}, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _registry_verify(args) -> int:
+    from model_registry import Registry
+
+    path = Registry().verify(args.ref)
+    print(f"ok: every file of {args.ref} matches its sha256 ({path})")
+    return 0
+
+
+def _alias_set(args) -> int:
+    from model_registry import Registry
+
+    print(f"{args.name} -> {Registry().set_alias(args.name, args.ref)}")
+    return 0
+
+
+def _alias_get(args) -> int:
+    from model_registry import Registry
+
+    print(Registry().resolve(args.name))
+    return 0
+
+
+def _serve(args) -> int:
+    from model_registry import Registry
+
+    version = Registry().resolve(args.model)  # fail fast, before BentoML starts
+    env = {**os.environ, "NARRASCOPE_MODEL": version}
+    command = [
+        sys.executable,
+        "-m",
+        "bentoml",
+        "serve",
+        "serving.service:Narrascope",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+    ]
+    print(f"serving {version} on http://{args.host}:{args.port}", flush=True)
+    os.execvpe(command[0], command, env)
+    return 0  # not reached
+
+
+def _predict(args) -> int:
+    from model_registry import Registry
+
+    predictor = Registry().load(args.model)
+    texts, langs = list(args.texts), [None] * len(args.texts)
+    if args.file:
+        from narrascope.data import load_documents
+
+        docs = load_documents(args.file).documents
+        texts, langs = [d.text for d in docs], [None if d.lang == "und" else d.lang for d in docs]
+    if not texts:
+        raise NarrascopeError("give texts as arguments or --file")
+    for text, out in zip(texts, predictor.predict(texts, langs, args.threshold)):
+        print(
+            json.dumps(
+                {"text": text[:80], **out.to_dict(), "model_version": predictor.version},
+                ensure_ascii=False,
+            )
+        )
+    return 0
+
+
+def _data_validate(args) -> int:
+    from narrascope.data import load_documents
+    from narrascope.taxonomy import Taxonomy
+
+    result = load_documents(args.path, Taxonomy.load(args.taxonomy), skip_invalid=args.skip_invalid)
+    for err in result.errors:
+        print(f"invalid: {err}", file=sys.stderr)
+    print(f"{len(result.documents)} valid documents, {len(result.errors)} invalid in {args.path}")
+    return 1 if result.errors else 0
+
+
+def _data_card(args) -> int:
+    from data_cards.generate import CARD_PATH, render_card
+
+    text = render_card(Path("."))
+    if args.check:
+        if not CARD_PATH.exists() or CARD_PATH.read_text(encoding="utf-8") != text:
+            raise NarrascopeError(f"{CARD_PATH} is out of date: run `narrascope data card`")
+        print(f"{CARD_PATH} matches the data")
+        return 0
+    CARD_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {CARD_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

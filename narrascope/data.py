@@ -1,0 +1,231 @@
+"""Loaders for labelled documents: JSONL, CSV and SemEval-2025-Task-10-style folders.
+
+Every problem is reported with file, line and field. Nothing is skipped silently: with
+`skip_invalid=True` bad records are left out *and* returned as errors for the caller to show.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from narrascope.errors import DataError
+from narrascope.schema import OTHER, Document
+from narrascope.taxonomy import Taxonomy
+
+LIST_FIELDS = ("narratives", "subnarratives", "talking_points")
+SEMEVAL_ANNOTATIONS = "subtask-2-annotations.txt"
+
+
+@dataclass
+class LoadResult:
+    documents: list[Document]
+    errors: list[DataError] = field(default_factory=list)
+
+
+def load_documents(
+    path: str | Path,
+    taxonomy: Taxonomy | None = None,
+    *,
+    skip_invalid: bool = False,
+    lang: str | None = None,
+) -> LoadResult:
+    """Load JSONL, CSV or a SemEval folder, chosen by what `path` is."""
+    path = Path(path)
+    if path.is_dir():
+        return load_semeval(path, taxonomy, skip_invalid=skip_invalid, lang=lang)
+    if not path.exists():
+        raise DataError("no such file or folder", file=str(path))
+    if path.suffix == ".csv":
+        rows = _csv_rows(path)
+    elif path.suffix in (".jsonl", ".ndjson"):
+        rows = _jsonl_rows(path)
+    else:
+        raise DataError(
+            "unsupported data format; use .jsonl, .csv or a SemEval folder", file=str(path)
+        )
+    return _validate_rows(rows, str(path), taxonomy, skip_invalid)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise DataError(f"invalid UTF-8 at byte {exc.start}", file=str(path), line=line) from None
+
+
+def _jsonl_rows(path: Path):
+    for number, line in enumerate(_read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, DataError(f"malformed JSON: {exc.msg}", file=str(path), line=number)
+            continue
+        if not isinstance(row, dict):
+            yield number, DataError("each line must be a JSON object", file=str(path), line=number)
+            continue
+        yield number, row
+
+
+def _csv_rows(path: Path):
+    reader = csv.DictReader(_read_text(path).splitlines())
+    for row in reader:
+        number = reader.line_num
+        if None in row:
+            yield number, DataError("more values than header columns", file=str(path), line=number)
+            continue
+        # CSV has no lists: label columns hold ';'-separated ids, empty cells mean "absent".
+        clean = {k: v for k, v in row.items() if v not in ("", None)}
+        for key in LIST_FIELDS:
+            if key in clean:
+                clean[key] = [p.strip() for p in clean[key].split(";") if p.strip()]
+        yield number, clean
+
+
+def _validate_rows(rows, source: str, taxonomy: Taxonomy | None, skip_invalid: bool) -> LoadResult:
+    result, seen = LoadResult([]), set()
+    for number, row in rows:
+        try:
+            if isinstance(row, DataError):
+                raise row
+            doc = _to_document(row, source, number, taxonomy)
+            if doc.id in seen:
+                raise DataError(f"duplicate id '{doc.id}'", file=source, line=number, field="id")
+            seen.add(doc.id)
+            result.documents.append(doc)
+        except DataError as err:
+            if not skip_invalid:
+                raise
+            result.errors.append(err)
+    return result
+
+
+def _to_document(row: dict, source: str, number: int, taxonomy: Taxonomy | None) -> Document:
+    try:
+        doc = Document(**row)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first["loc"]) or None
+        message = "unknown field" if first["type"] == "extra_forbidden" else first["msg"]
+        raise DataError(message, file=source, line=number, field=name) from None
+    if taxonomy is not None:
+        problem = taxonomy.check_labels(doc.narratives, doc.subnarratives)
+        if problem:
+            raise DataError(problem, file=source, line=number, field="narratives")
+    return doc
+
+
+# -- SemEval-2025 Task 10 folders ---------------------------------------------------------------
+def load_semeval(
+    root: Path, taxonomy: Taxonomy | None, *, skip_invalid: bool = False, lang: str | None = None
+) -> LoadResult:
+    """Read `<LANG>/subtask-2-annotations.txt` + `<LANG>/raw-documents/<id>` under `root`.
+
+    `root` may also be one language folder. Labels are SemEval strings, mapped to taxonomy ids.
+    """
+    if taxonomy is None:
+        raise DataError("a taxonomy is needed to map SemEval label names", file=str(root))
+    folders = (
+        [root]
+        if (root / SEMEVAL_ANNOTATIONS).exists()
+        else sorted(p for p in root.iterdir() if (p / SEMEVAL_ANNOTATIONS).exists())
+    )
+    if not folders:
+        raise DataError(
+            f"no {SEMEVAL_ANNOTATIONS} found in this folder or its sub-folders", file=str(root)
+        )
+    result = LoadResult([])
+    for folder in folders:
+        code = (lang or folder.name).lower()[:2]
+        part = _validate_rows(
+            _semeval_rows(folder, taxonomy, code),
+            str(folder / SEMEVAL_ANNOTATIONS),
+            taxonomy,
+            skip_invalid,
+        )
+        result.documents += part.documents
+        result.errors += part.errors
+    return result
+
+
+def _semeval_rows(folder: Path, taxonomy: Taxonomy, lang: str):
+    annotations = folder / SEMEVAL_ANNOTATIONS
+    for number, line in enumerate(_read_text(annotations).splitlines(), 1):
+        if not line.strip():
+            continue
+        parts = line.rstrip("\n").split("\t")
+        if len(parts) != 3:
+            yield (
+                number,
+                DataError(
+                    f"expected 3 tab-separated columns, found {len(parts)}",
+                    file=str(annotations),
+                    line=number,
+                ),
+            )
+            continue
+        article_id, narr_field, sub_field = parts
+        try:
+            narratives = _semeval_labels(narr_field, taxonomy)
+            subs = _semeval_labels(sub_field, taxonomy)
+        except KeyError as exc:
+            yield (
+                number,
+                DataError(
+                    f"unknown label {exc.args[0]!r}",
+                    file=str(annotations),
+                    line=number,
+                    field="narratives",
+                ),
+            )
+            continue
+        text_path = folder / "raw-documents" / article_id
+        if not text_path.is_file():
+            yield (
+                number,
+                DataError(
+                    f"document file missing: {text_path}",
+                    file=str(annotations),
+                    line=number,
+                    field="article_id",
+                ),
+            )
+            continue
+        try:
+            text = _read_text(text_path)
+        except DataError as err:
+            yield number, err
+            continue
+        yield (
+            number,
+            {
+                "id": article_id,
+                "text": text,
+                "lang": lang,
+                "narratives": narratives,
+                "subnarratives": subs,
+            },
+        )
+
+
+def _semeval_labels(field_value: str, taxonomy: Taxonomy) -> list[str]:
+    names = [n.strip() for n in field_value.split(";") if n.strip() and n.strip() != OTHER]
+    ids = [taxonomy.from_semeval_name(n) for n in names]
+    return list(dict.fromkeys(i for i in ids if i is not None))
+
+
+# -- hashing (for lineage) ------------------------------------------------------------------------
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

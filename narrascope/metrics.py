@@ -1,0 +1,95 @@
+"""Multi-label metrics with the SemEval-2025 Task 10 conventions, on plain label sets.
+
+- `Other` is a real label: a document with no narrative has the label set {"Other"}.
+- At subnarrative level a narrative with no subnarrative counts as "<narrative>.Other".
+- samples-F1 = per-document F1 averaged over documents, zero_division=0.
+- macro-F1 = mean F1 over labels with support > 0 in the gold data; micro-F1 pools counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from narrascope.schema import OTHER
+
+
+def narrative_set(narratives: Iterable[str]) -> frozenset[str]:
+    found = frozenset(narratives)
+    return found or frozenset({OTHER})
+
+
+def subnarrative_set(narratives: Iterable[str], subnarratives: Iterable[str]) -> frozenset[str]:
+    narratives, subs = frozenset(narratives), frozenset(subnarratives)
+    if not narratives:
+        return frozenset({OTHER})
+    bare = {f"{n}.{OTHER}" for n in narratives if not any(s.startswith(n + ".") for s in subs)}
+    return subs | bare
+
+
+def binarise(sets: Sequence[frozenset[str]], labels: Sequence[str]) -> np.ndarray:
+    index = {lab: i for i, lab in enumerate(labels)}
+    matrix = np.zeros((len(sets), len(labels)), dtype=bool)
+    for row, found in enumerate(sets):
+        for lab in found:
+            matrix[row, index[lab]] = True
+    return matrix
+
+
+def per_document_f1(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """F1 of each row; 0 where both sets are empty (zero_division=0)."""
+    tp = (truth & pred).sum(axis=1)
+    denominator = truth.sum(axis=1) + pred.sum(axis=1)
+    return np.divide(2 * tp, denominator, out=np.zeros(len(truth)), where=denominator > 0)
+
+
+def per_label(truth: np.ndarray, pred: np.ndarray) -> dict[str, np.ndarray]:
+    tp = (truth & pred).sum(axis=0).astype(float)
+    predicted, support = pred.sum(axis=0).astype(float), truth.sum(axis=0).astype(float)
+    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
+    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
+    f1 = np.divide(
+        2 * tp, predicted + support, out=np.zeros_like(tp), where=(predicted + support) > 0
+    )
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "support": support,
+        "predicted": predicted,
+    }
+
+
+def summary(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """Headline figures for one group of documents."""
+    if len(truth) == 0:
+        return {"samples_f1": 0.0, "micro_f1": 0.0, "macro_f1": 0.0, "n": 0}
+    stats = per_label(truth, pred)
+    tp = float((truth & pred).sum())
+    pooled = float(truth.sum() + pred.sum())
+    present = stats["support"] > 0
+    return {
+        "samples_f1": float(per_document_f1(truth, pred).mean()),
+        "micro_f1": 2 * tp / pooled if pooled else 0.0,
+        "macro_f1": float(stats["f1"][present].mean()) if present.any() else 0.0,
+        "n": int(len(truth)),
+    }
+
+
+LEVELS = ("narratives", "subnarratives")
+
+
+def level_sets(pairs: Sequence[tuple[Iterable[str], Iterable[str]]]) -> dict[str, list[frozenset]]:
+    """(narratives, subnarratives) per document -> SemEval label sets at both levels."""
+    pairs = [(tuple(n), tuple(s)) for n, s in pairs]
+    return {
+        "narratives": [narrative_set(n) for n, _ in pairs],
+        "subnarratives": [subnarrative_set(n, s) for n, s in pairs],
+    }
+
+
+def aligned(gold: Sequence[frozenset], pred: Sequence[frozenset]):
+    """Binarise gold and predicted sets over their joint label universe."""
+    universe = sorted(set().union(*gold, *pred))
+    return binarise(gold, universe), binarise(pred, universe), universe

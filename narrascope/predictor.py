@@ -1,0 +1,108 @@
+"""The Predictor: load an artifact directory, predict narratives for texts.
+
+This is the only inference path: the CLI, the service and the evaluation all go through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from narrascope.artifact import MODEL_CARD, TAXONOMY, read_manifest
+from narrascope.decode import Decoder
+from narrascope.families import load_family
+from narrascope.langid import detect_language
+from narrascope.taxonomy import Taxonomy
+
+
+@dataclass(frozen=True)
+class LabelScore:
+    id: str
+    label: str
+    score: float
+    threshold: float
+
+
+@dataclass
+class Prediction:
+    lang: str
+    lang_confidence: float
+    narratives: list[LabelScore] = field(default_factory=list)
+    subnarratives: list[LabelScore] = field(default_factory=list)
+    other_score: float = 0.0  # score of the `Other` classifier (no narrative at all)
+
+    @property
+    def is_other(self) -> bool:
+        return not self.narratives
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "other": self.is_other}
+
+
+class Predictor:
+    def __init__(self, directory: str | Path, version: str | None = None):
+        self.directory = Path(directory)
+        self.registry_version = version
+        self.manifest = read_manifest(self.directory)
+        self.taxonomy = Taxonomy.load(self.directory / TAXONOMY)
+        self.labels: list[str] = list(self.manifest["labels"])
+        self.thresholds = np.array([self.manifest["thresholds"][lab] for lab in self.labels])
+        self.languages = frozenset(self.manifest.get("languages", []))
+        self.model = load_family(self.manifest["family"], self.directory)
+        self.decoder = Decoder(self.labels, self.taxonomy)
+
+    @property
+    def version(self) -> str:
+        """The registry version when loaded through the registry, else the artifact's model id."""
+        return self.registry_version or self.manifest["model_id"]
+
+    @property
+    def model_card(self) -> str:
+        path = self.directory / MODEL_CARD
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+
+    def scores(self, texts: list[str]) -> np.ndarray:
+        """Raw per-label scores, shape (len(texts), len(self.labels)), before thresholds."""
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        return self.model.scores(list(texts))
+
+    def predict(
+        self,
+        texts: list[str],
+        langs: list[str | None] | None = None,
+        threshold: float | None = None,
+    ) -> list[Prediction]:
+        """Predict each text; `threshold` overrides the narrative and subnarrative thresholds."""
+        langs = langs or [None] * len(texts)
+        scores = self.scores(texts)
+        cut = self.thresholds.copy()
+        if threshold is not None:
+            cut[:] = threshold
+            cut[self.decoder.other] = self.thresholds[self.decoder.other]
+        return [self._decide(text, hint, row, cut) for text, hint, row in zip(texts, langs, scores)]
+
+    def _decide(self, text: str, hint: str | None, row: np.ndarray, cut: np.ndarray) -> Prediction:
+        lang, confidence = detect_language(text, hint, self.languages or None)
+        narratives, subs = self.decoder.decode(row, cut)
+        return Prediction(
+            lang,
+            confidence,
+            self._scored(narratives, row, cut),
+            self._scored(subs, row, cut),
+            round(float(row[self.decoder.other]), 6),
+        )
+
+    def _scored(self, columns: list[int], row: np.ndarray, cut: np.ndarray) -> list[LabelScore]:
+        out = [
+            LabelScore(
+                self.labels[c],
+                self.taxonomy.node(self.labels[c]).label,
+                round(float(row[c]), 6),
+                round(float(cut[c]), 6),
+            )
+            for c in columns
+        ]
+        return sorted(out, key=lambda s: -s.score)

@@ -1,0 +1,61 @@
+"""Shared fixtures: one small real model trained on the bundled corpus, once per session."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+# Must be set before bentoml is imported anywhere (see PITFALLS: /metrics hangs otherwise).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="narrascope-prom-"))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
+
+import pytest  # noqa: E402
+
+from narrascope.taxonomy import Taxonomy  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+# Smaller than configs/linear.yaml so the session fixture trains in a few seconds.
+FAST_CONFIG = {
+    "train_data": ["data/corpus/train.jsonl"],
+    "taxonomy": "data/taxonomy.yaml",
+    "seed": 13,
+    "linear": {"ngram_range": [2, 4], "max_features": 20000},
+    "thresholds": {"folds": 3},
+}
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def taxonomy() -> Taxonomy:
+    return Taxonomy.load(ROOT / "data/taxonomy.yaml")
+
+
+@pytest.fixture(scope="session")
+def fast_config() -> dict:
+    return FAST_CONFIG
+
+
+@pytest.fixture(scope="session")
+def artifact(tmp_path_factory) -> Path:
+    from training.config import TrainConfig
+    from training.train import train
+
+    out = tmp_path_factory.mktemp("artifact") / "linear"
+    return train(TrainConfig.from_dict(FAST_CONFIG), out, root=ROOT)
+
+
+@pytest.fixture(scope="session")
+def registry_root(tmp_path_factory, artifact) -> Path:
+    """A registry with the session model registered as v1 and aliased `production`."""
+    from model_registry import Registry
+
+    path = tmp_path_factory.mktemp("registry")
+    registry = Registry(path)
+    registry.set_alias("production", registry.register(artifact))
+    return path

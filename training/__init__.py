@@ -1,0 +1,1 @@
+"""Training: data + config -> model artifact. Imports the core, never serving or eval."""

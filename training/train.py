@@ -1,0 +1,131 @@
+"""Train a model artifact from a config.
+
+    narrascope train --config configs/linear.yaml --out artifacts/linear
+
+Steps: 1. read config, taxonomy and data  2. tune per-label thresholds on out-of-fold scores
+3. fit the final model on all training data  4. write the artifact (weights, manifest, card)
+5. print a one-screen summary.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+import narrascope
+from narrascope.artifact import SCHEMA_VERSION, TAXONOMY, git_commit, utc_now, write_json
+from narrascope.data import load_documents, sha256_file
+from narrascope.decode import Decoder
+from narrascope.metrics import LEVELS, aligned, binarise, level_sets, summary
+from narrascope.schema import OTHER, Document
+from narrascope.taxonomy import Taxonomy
+from training.card import write_model_card
+from training.config import TrainConfig
+from training.linear import fit_linear, out_of_fold_scores
+from training.thresholds import tune_thresholds
+
+
+def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> Path:
+    started = time.perf_counter()
+    root, out_dir = Path(root), Path(out_dir)
+    taxonomy = Taxonomy.load(root / config.taxonomy)
+    docs = _load_training_data(config, taxonomy, root)
+    # `Other` is a real label with its own classifier: it decides "no narrative at all".
+    labels = [*taxonomy.narrative_ids, *taxonomy.subnarrative_ids, OTHER]
+    texts = [d.text for d in docs]
+    y = binarise([_label_set(d) for d in docs], labels)
+
+    oof = out_of_fold_scores(texts, y, config.linear, config.seed, config.thresholds.folds)
+    thresholds = tune_thresholds(y, oof, config.thresholds)
+    validation = _validation_metrics(docs, oof, thresholds, Decoder(labels, taxonomy))
+
+    model = fit_linear(texts, y, config.linear, config.seed)
+    manifest = _manifest(
+        config, taxonomy, docs, labels, thresholds, validation, root, n_features=model.coef.shape[1]
+    )
+    manifest["train_seconds"] = round(time.perf_counter() - started, 2)
+    _write_artifact(out_dir, model, config, manifest, root / config.taxonomy, taxonomy)
+    _print_summary(out_dir, manifest)
+    return out_dir
+
+
+def _load_training_data(config: TrainConfig, taxonomy: Taxonomy, root: Path) -> list[Document]:
+    docs: list[Document] = []
+    for path in config.train_data:
+        docs += load_documents(root / path, taxonomy).documents
+    return docs
+
+
+def _label_set(doc: Document) -> frozenset[str]:
+    return (
+        frozenset(doc.narratives)
+        | frozenset(doc.subnarratives)
+        | ({OTHER} if doc.is_other else set())
+    )
+
+
+def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder) -> dict:
+    gold = level_sets([(d.narratives, d.subnarratives) for d in docs])
+    pred = level_sets([decoder.decode_labels(row, thresholds) for row in scores])
+    return {
+        "out_of_fold": {level: summary(*aligned(gold[level], pred[level])[:2]) for level in LEVELS}
+    }
+
+
+def _manifest(config, taxonomy, docs, labels, thresholds, validation, root, n_features) -> dict:
+    data_hashes = {p: sha256_file(root / p) for p in config.train_data}
+    data_digest = "".join(data_hashes[p] for p in sorted(data_hashes))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "model_id": f"{config.family}-{config.digest()[:8]}-{data_digest[:8]}",
+        "family": config.family,
+        "created": utc_now(),
+        "narrascope_version": narrascope.__version__,
+        "git_commit": git_commit(root),
+        "labels": labels,
+        "thresholds": {lab: float(t) for lab, t in zip(labels, thresholds)},
+        "languages": sorted({d.lang for d in docs} - {"und"}),
+        "taxonomy_version": taxonomy.version,
+        "config": config.to_dict(),
+        "config_sha256": config.digest(),
+        "data": {
+            "files": data_hashes,
+            "documents": len(docs),
+            "per_language": dict(sorted(Counter(d.lang for d in docs).items())),
+            "other_documents": sum(d.is_other for d in docs),
+        },
+        "n_features": int(n_features),
+        "metrics": validation,
+    }
+
+
+def _write_artifact(out_dir: Path, model, config, manifest, taxonomy_path, taxonomy) -> None:
+    # Write into a temporary sibling and rename, so a crash never leaves a half-written artifact.
+    tmp = out_dir.with_name(out_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    model.save(tmp, config.linear.ngram_range)
+    shutil.copyfile(taxonomy_path, tmp / TAXONOMY)
+    write_json(tmp / "manifest.json", manifest)
+    write_model_card(tmp, manifest, taxonomy)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    tmp.rename(out_dir)
+
+
+def _print_summary(out_dir: Path, manifest: dict) -> None:
+    oof = manifest["metrics"]["out_of_fold"]
+    print(f"\ntrained {manifest['model_id']} in {manifest['train_seconds']} s -> {out_dir}")
+    print(
+        f"  documents {manifest['data']['documents']} "
+        f"({', '.join(f'{k} {v}' for k, v in manifest['data']['per_language'].items())})"
+    )
+    print(f"  labels {len(manifest['labels'])}, features {manifest['n_features']}")
+    for level, figures in oof.items():
+        print(
+            f"  out-of-fold {level:13s} samples-F1 {figures['samples_f1']:.3f}  "
+            f"micro-F1 {figures['micro_f1']:.3f}  macro-F1 {figures['macro_f1']:.3f}"
+        )
