@@ -7,11 +7,12 @@ when nothing is left, and optionally restrict the candidates to the languages a 
 
 from __future__ import annotations
 
+import functools
+import os
 import re
-import threading
 
-from langdetect import LangDetectException, detector_factory
-from langdetect.detector_factory import init_factory
+from langdetect import DetectorFactory, LangDetectException
+from langdetect.detector_factory import PROFILES_DIRECTORY
 
 from narrascope.schema import UNDETERMINED
 
@@ -20,7 +21,6 @@ _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 _MIN_LETTERS = 3
 _MAX_CHARS = 200
 _TRIALS = 3  # langdetect's default is 7 random walks; 3 scored the same here, 1.5x faster
-_lock = threading.Lock()  # langdetect's factory and seed are process-global
 # langdetect uses codes like zh-cn / zh-tw; we report ISO 639-1.
 _ISO = {"zh-cn": "zh", "zh-tw": "zh"}
 
@@ -31,7 +31,7 @@ def detect_language(
     """Return (ISO 639-1 code or 'und', confidence in [0, 1]).
 
     A user-given `hint` always wins (confidence 1.0). `candidates` limits the answer to those
-    languages (e.g. the languages seen in training); others are dropped before renormalising.
+    languages (e.g. the languages seen in training): only their profiles are searched.
     """
     if hint:
         return hint, 1.0
@@ -57,31 +57,40 @@ def _mostly_chinese(letters: list[str]) -> bool:
 
 
 def _probabilities(text: str, candidates: frozenset[str] | None) -> dict[str, float]:
-    with _lock:
-        init_factory()
-        factory = detector_factory._factory
-        factory.set_seed(0)
-        detector = factory.create()
-        # The first few hundred characters decide the language as well as the whole text would;
-        # reading all of a long article only costs time.
-        detector.set_max_text_length(_MAX_CHARS)
-        detector.n_trial = _TRIALS
-        if candidates:
-            # A zero prior removes a language from the search itself, which is far more accurate
-            # on short texts than filtering langdetect's (already thresholded) answer afterwards.
-            prior = {
-                code: 1.0 for code in factory.get_lang_list() if _ISO.get(code, code) in candidates
-            }
-            if not prior:
-                return {}
-            detector.set_prior_map(prior)
-        detector.append(text)
-        try:
-            found = detector.get_probabilities()
-        except LangDetectException:
-            return {}
+    detector = _factory_for(candidates).create()
+    # The first few hundred characters decide the language as well as the whole text would.
+    detector.set_max_text_length(_MAX_CHARS)
+    detector.n_trial = _TRIALS
+    detector.append(text)
+    try:
+        found = detector.get_probabilities()
+    except LangDetectException:
+        return {}
     merged: dict[str, float] = {}
     for item in found:
         code = _ISO.get(item.lang, item.lang)
         merged[code] = merged.get(code, 0.0) + item.prob
     return merged
+
+
+@functools.lru_cache(maxsize=16)
+def _factory_for(candidates: frozenset[str] | None) -> DetectorFactory:
+    """A seeded detector factory holding only the candidate languages' profiles.
+
+    Leaving other languages out of the search is far more accurate on short texts than
+    filtering langdetect's answer afterwards, and faster: each n-gram updates 8 languages, not 55.
+    Factories are read-only once built, so threads share them safely.
+    """
+    names = sorted(os.listdir(PROFILES_DIRECTORY))
+    chosen = [n for n in names if candidates and _ISO.get(n, n) in candidates]
+    factory = DetectorFactory()
+    if len(chosen) >= 2:  # langdetect needs two profiles; with fewer, search every language
+        profiles = []
+        for name in chosen:
+            with open(os.path.join(PROFILES_DIRECTORY, name), encoding="utf-8") as handle:
+                profiles.append(handle.read())
+        factory.load_json_profile(profiles)
+    else:
+        factory.load_profile(PROFILES_DIRECTORY)
+    factory.set_seed(0)
+    return factory

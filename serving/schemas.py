@@ -63,7 +63,8 @@ class ResultOut(BaseModel):
     lang_confidence: float
     narratives: list[LabelOut]
     subnarratives: list[LabelOut]
-    other: bool = Field(description="true when no narrative passed its threshold")
+    other_score: float = Field(description="score of the `Other` (no narrative) classifier")
+    other: bool = Field(description="true when the text carries no narrative")
 
 
 class PredictResponse(BaseModel):

@@ -54,6 +54,7 @@ def test_predict_example(client):
     assert second["lang"] == "de" and second["lang_confidence"] == 1.0
     for result in body["results"]:
         assert result["other"] == (not result["narratives"])
+        assert 0 <= result["other_score"] <= 1
         for label in result["narratives"] + result["subnarratives"]:
             assert 0 <= label["score"] <= 1 and label["label"]
 
