@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,11 +21,11 @@ from pathlib import Path
 import httpx
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from model_registry import Registry
+from narrascope.data import load_documents
+from serving.launch import free_port, serve_command, stop, wait_ready
 
-from model_registry import Registry  # noqa: E402
-from narrascope.data import load_documents  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 BATCH = 64
 
@@ -88,42 +86,22 @@ class _served:
     """`bentoml serve` in a subprocess on a free loopback port, stopped on exit."""
 
     def __init__(self, version: str):
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        env = {**os.environ, "NARRASCOPE_MODEL": version}
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bentoml",
-                "serve",
-                "serving.service:Narrascope",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-            ],
+            serve_command("127.0.0.1", port),
             cwd=ROOT,
-            env=env,
+            env={**os.environ, "NARRASCOPE_MODEL": version},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
 
     def __enter__(self) -> str:
-        url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                    return url
-            except httpx.HTTPError:
-                time.sleep(0.5)
-        raise SystemExit("service did not become ready within 90 s")
+        wait_ready(self.url, self.process)
+        return self.url
 
     def __exit__(self, *exc) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        stop(self.process)
 
 
 if __name__ == "__main__":

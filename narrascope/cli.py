@@ -210,20 +210,11 @@ def _alias_get(args) -> int:
 
 def _serve(args) -> int:
     from model_registry import Registry
+    from serving.launch import serve_command
 
     version = Registry().resolve(args.model)  # fail fast, before BentoML starts
     env = {**os.environ, "NARRASCOPE_MODEL": version}
-    command = [
-        sys.executable,
-        "-m",
-        "bentoml",
-        "serve",
-        "serving.service:Narrascope",
-        "--host",
-        args.host,
-        "--port",
-        str(args.port),
-    ]
+    command = serve_command(args.host, args.port)
     print(f"serving {version} on http://{args.host}:{args.port}", flush=True)
     os.execvpe(command[0], command, env)
     return 0  # not reached

@@ -14,6 +14,13 @@ _LANG_RE = re.compile(r"^(?:[a-z]{2}|und)$")
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
 
+def require_text(value: str) -> str:
+    """The one rule for text everywhere (files and API): something besides whitespace."""
+    if not value.strip():
+        raise ValueError("text is empty or whitespace only")
+    return value
+
+
 class SourceType(StrEnum):
     state_media = "state_media"
     independent_media = "independent_media"
@@ -39,12 +46,7 @@ class Document(BaseModel):
     subnarratives: tuple[str, ...] = ()
     talking_points: tuple[str, ...] = ()
 
-    @field_validator("text")
-    @classmethod
-    def _text_not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text is empty or whitespace only")
-        return value
+    _text_not_blank = field_validator("text")(staticmethod(require_text))
 
     @field_validator("lang")
     @classmethod

@@ -6,6 +6,8 @@ import os
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from narrascope.schema import require_text
+
 MAX_TEXTS = int(os.environ.get("NARRASCOPE_MAX_TEXTS", "64"))
 MAX_CHARS = int(os.environ.get("NARRASCOPE_MAX_CHARS", "20000"))
 
@@ -33,12 +35,7 @@ class TextIn(BaseModel):
         default=None, pattern=r"^[a-z]{2}$", description="ISO 639-1 hint; wins over detection"
     )
 
-    @field_validator("text")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("text is empty or whitespace only")
-        return value
+    _text_not_blank = field_validator("text")(staticmethod(require_text))
 
 
 class PredictRequest(BaseModel):

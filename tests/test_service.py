@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
+from serving.launch import free_port, serve_command, stop, wait_ready
 from serving.schemas import EXAMPLE, MAX_CHARS, MAX_TEXTS, TextIn
 
 PROPAGANDA = "NATO expansion left Russia no choice: the West provoked this war in Ukraine."
@@ -112,57 +110,23 @@ def test_health_and_metrics(client):
     assert "bentoml_service_request" in client.get("/metrics").text
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_real_bentoml_serve_subprocess(service_env, root):
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in service_env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "bentoml",
-            "serve",
-            "serving.service:Narrascope",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
+        serve_command("127.0.0.1", port),
         cwd=root,
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_ready(base, process)
+        wait_ready(base, process)
         ok = httpx.post(f"{base}/v1/predict", json={"texts": [{"text": PROPAGANDA}]}, timeout=30)
         assert ok.status_code == 200 and ok.json()["model_version"] == "v1"
         bad = httpx.post(f"{base}/v1/predict", json={"texts": []}, timeout=30)
         assert bad.status_code == 400
         assert httpx.get(f"{base}/v1/model", timeout=30).json()["version"] == "v1"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def _wait_ready(base: str, process: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"bentoml serve exited: {process.stdout.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise AssertionError("service not ready in time")
+        stop(process)
