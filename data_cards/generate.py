@@ -63,6 +63,9 @@ def render_card(root: Path) -> str:
             "### Narrative labels per language (a document can carry several)",
             "",
             _label_table(docs, taxonomy, langs, key=lambda d: d.lang),
+            "### Narrative labels per language × country (documents carrying each narrative)",
+            "",
+            _three_way(docs, taxonomy),
             "### Narrative labels per country",
             "",
             _label_table(docs, taxonomy, countries, key=lambda d: d.country),
@@ -162,6 +165,24 @@ def _label_table(docs, taxonomy, groups, key) -> str:
         ]
     )
     return _table(["narrative", *groups, "total"], rows)
+
+
+def _three_way(docs, taxonomy) -> str:
+    pairs = sorted({(d.lang, d.country) for d in docs})
+    short = [n.split(".", 1)[1] for n in taxonomy.narrative_ids]
+    rows = [
+        [
+            lang,
+            country,
+            *[
+                sum(n in d.narratives and (d.lang, d.country) == (lang, country) for d in docs)
+                for n in taxonomy.narrative_ids
+            ],
+            sum(d.is_other and (d.lang, d.country) == (lang, country) for d in docs),
+        ]
+        for lang, country in pairs
+    ]
+    return _table(["language", "country", *short, OTHER], rows)
 
 
 def _cross(docs, rows, cols, match) -> str:
