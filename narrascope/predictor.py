@@ -50,7 +50,7 @@ class Predictor:
         self.labels: list[str] = list(self.manifest["labels"])
         self.thresholds = np.array([self.manifest["thresholds"][lab] for lab in self.labels])
         self.languages = frozenset(self.manifest.get("languages", []))
-        self.model = load_family(self.manifest["family"], self.directory)
+        self.model = load_family(self.manifest, self.directory)
         self.decoder = Decoder(self.labels, self.taxonomy)
 
     @property

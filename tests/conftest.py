@@ -59,3 +59,13 @@ def registry_root(tmp_path_factory, artifact) -> Path:
     registry = Registry(path)
     registry.set_alias("production", registry.register(artifact))
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory, root) -> Path:
+    from tiny_encoder import build_tiny_encoder
+
+    from narrascope.data import load_documents
+
+    texts = [d.text for d in load_documents(root / "data/corpus/train.jsonl").documents]
+    return build_tiny_encoder(tmp_path_factory.mktemp("tiny-encoder"), texts)

@@ -1,4 +1,4 @@
-"""Quality floor of the default configuration on the held-out split (slow: full training)."""
+"""Quality floors of the committed configs on the held-out split (slow: full training)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,21 @@ from narrascope.predictor import Predictor
 from training.config import TrainConfig
 from training.train import train
 
+# (config, overall narratives floor, per-language floor, subnarratives floor), each set below
+# the figures measured when it was written (README): linear 0.592 / 0.47 / 0.505,
+# encoder_linear 0.844 / 0.686 / 0.815.
+FLOORS = [("configs/linear.yaml", 0.5, 0.35, 0.4), ("configs/encoder_linear.yaml", 0.75, 0.6, 0.7)]
+
 
 @pytest.mark.slow
-def test_default_config_quality_floor(tmp_path, root, taxonomy):
-    artifact = train(TrainConfig.from_yaml(root / "configs/linear.yaml"), tmp_path / "m", root=root)
+@pytest.mark.parametrize(("config", "overall", "per_language", "subs"), FLOORS)
+def test_committed_config_quality_floor(
+    tmp_path, root, taxonomy, config, overall, per_language, subs
+):
+    artifact = train(TrainConfig.from_yaml(root / config), tmp_path / "m", root=root)
     docs = load_documents(root / "data/corpus/test.jsonl", taxonomy).documents
     report = evaluate(Predictor(artifact), docs, data_name="test")
     narratives = report["levels"]["narratives"]
-    # Measured 0.592 overall, 0.47-0.78 per language when this floor was set (README figures).
-    assert narratives["overall"]["samples_f1"] >= 0.5
-    assert min(f["samples_f1"] for f in narratives["per_language"].values()) >= 0.35
-    assert report["levels"]["subnarratives"]["overall"]["samples_f1"] >= 0.4
+    assert narratives["overall"]["samples_f1"] >= overall
+    assert min(f["samples_f1"] for f in narratives["per_language"].values()) >= per_language
+    assert report["levels"]["subnarratives"]["overall"]["samples_f1"] >= subs

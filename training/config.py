@@ -22,6 +22,30 @@ class LinearConfig:
 
 
 @dataclass(frozen=True)
+class EncoderConfig:
+    """Which encoder embeds the texts, and how long texts are windowed and pooled."""
+
+    base_model: str = "embedded:multilingual-e5-small"
+    max_tokens: int = 256  # per window, <s> and </s> included
+    stride: int = 32  # tokens shared by consecutive windows
+    pooling: str = "mean"  # how a text's windows combine: length-weighted mean, or max
+    prefix: str = "passage: "  # e5 models expect it; set "" for other encoders
+    batch_size: int = 32
+    threads: int | None = None  # torch threads; None keeps torch's default
+
+
+@dataclass(frozen=True)
+class HeadConfig:
+    """Logistic-regression heads on frozen embeddings."""
+
+    C: float = 4.0
+    class_weight: str | None = "balanced"
+
+
+FAMILIES = ("linear", "encoder_linear")
+
+
+@dataclass(frozen=True)
 class ThresholdConfig:
     folds: int = 4  # thresholds are tuned on out-of-fold scores: every document is validation once
     # No threshold below 0.15: tuned on ~30 positives per label, lower cut-offs fit noise and
@@ -38,6 +62,8 @@ class TrainConfig:
     taxonomy: str = "data/taxonomy.yaml"
     seed: int = 13
     linear: LinearConfig = field(default_factory=LinearConfig)
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    head: HeadConfig = field(default_factory=HeadConfig)
     thresholds: ThresholdConfig = field(default_factory=ThresholdConfig)
 
     @classmethod
@@ -52,7 +78,12 @@ class TrainConfig:
     def from_dict(cls, raw: dict, source: str = "<config>") -> TrainConfig:
         raw = dict(raw)
         _reject_unknown(raw, cls, source)
-        nested = {"linear": LinearConfig, "thresholds": ThresholdConfig}
+        nested = {
+            "linear": LinearConfig,
+            "encoder": EncoderConfig,
+            "head": HeadConfig,
+            "thresholds": ThresholdConfig,
+        }
         for key, kind in nested.items():
             part = raw.get(key) or {}
             _reject_unknown(part, kind, source, prefix=f"{key}.")
@@ -62,9 +93,11 @@ class TrainConfig:
         if "train_data" in raw:
             raw["train_data"] = tuple(raw["train_data"])
         config = cls(**raw)
-        if config.family != "linear":
+        if config.family not in FAMILIES:
             raise DataError(
-                f"unknown family '{config.family}' (available: linear)", file=source, field="family"
+                f"unknown family '{config.family}' (available: {', '.join(FAMILIES)})",
+                file=source,
+                field="family",
             )
         return config
 

@@ -4,50 +4,40 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import KFold
-from tqdm.auto import tqdm
 
 from narrascope.families.linear import LinearModel
 from narrascope.text import normalise
-from training.config import LinearConfig
-
-# A label never seen positive gets this logit: sigmoid(-20) ~ 2e-9, i.e. never predicted.
-_ABSENT_LOGIT = -20.0
+from training.config import TrainConfig
+from training.heads import fit_heads, out_of_fold
 
 
-def fit_linear(texts: list[str], y: np.ndarray, cfg: LinearConfig, seed: int) -> LinearModel:
-    vectorizer = TfidfVectorizer(
-        max_features=cfg.max_features,
-        min_df=cfg.min_df,
-        **LinearModel.vectorizer_params(cfg.ngram_range),
-    )
-    features = vectorizer.fit_transform([normalise(t) for t in texts])
-    coef = np.zeros((y.shape[1], features.shape[1]), dtype=np.float32)
-    intercept = np.full(y.shape[1], _ABSENT_LOGIT, dtype=np.float32)
-    for j in range(y.shape[1]):
-        if 0 < y[:, j].sum() < len(y):
-            clf = LogisticRegression(
-                C=cfg.C,
-                class_weight=cfg.class_weight,
-                solver="liblinear",
-                random_state=seed,
-                max_iter=1000,
-            )
-            clf.fit(features, y[:, j])
-            coef[j], intercept[j] = clf.coef_[0], clf.intercept_[0]
-    return LinearModel(vectorizer, coef, intercept)
+class LinearTrainer:
+    def __init__(self, config: TrainConfig):
+        self.config = config
 
+    def fit(self, texts: list[str], y: np.ndarray) -> LinearModel:
+        cfg = self.config.linear
+        vectorizer = TfidfVectorizer(
+            max_features=cfg.max_features,
+            min_df=cfg.min_df,
+            **LinearModel.vectorizer_params(cfg.ngram_range),
+        )
+        features = vectorizer.fit_transform([normalise(t) for t in texts])
+        coef, intercept = fit_heads(
+            features, y, cfg.C, cfg.class_weight, self.config.seed, solver="liblinear"
+        )
+        return LinearModel(vectorizer, coef, intercept)
 
-def out_of_fold_scores(
-    texts: list[str], y: np.ndarray, cfg: LinearConfig, seed: int, folds: int
-) -> np.ndarray:
-    """Score every document with a model that never saw it (vectoriser refitted per fold)."""
-    scores = np.zeros(y.shape, dtype=np.float64)
-    splitter = KFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train_idx, val_idx in tqdm(
-        list(splitter.split(texts)), desc="validation folds", unit="fold"
-    ):
-        model = fit_linear([texts[i] for i in train_idx], y[train_idx], cfg, seed)
-        scores[val_idx] = model.scores([texts[i] for i in val_idx])
-    return scores
+    def out_of_fold(self, texts: list[str], y: np.ndarray) -> np.ndarray:
+        """Out-of-fold scores; the vectoriser is refitted per fold, so no vocabulary leaks."""
+
+        def fit_and_score(train_idx, val_idx):
+            model = self.fit([texts[i] for i in train_idx], y[train_idx])
+            return model.scores([texts[i] for i in val_idx])
+
+        return out_of_fold(
+            len(texts), y, self.config.seed, self.config.thresholds.folds, fit_and_score
+        )
+
+    def describe(self, model: LinearModel) -> dict:
+        return {"n_features": int(model.coef.shape[1])}

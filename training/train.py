@@ -25,7 +25,6 @@ from narrascope.schema import OTHER, Document
 from narrascope.taxonomy import Taxonomy
 from training.card import write_model_card
 from training.config import TrainConfig
-from training.linear import fit_linear, out_of_fold_scores
 from training.thresholds import tune_thresholds
 
 
@@ -39,13 +38,14 @@ def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> P
     texts = [d.text for d in docs]
     y = binarise([_label_set(d) for d in docs], labels)
 
-    oof = out_of_fold_scores(texts, y, config.linear, config.seed, config.thresholds.folds)
+    trainer = make_trainer(config)
+    oof = trainer.out_of_fold(texts, y)
     thresholds = tune_thresholds(y, oof, config.thresholds)
     validation = _validation_metrics(docs, oof, thresholds, Decoder(labels, taxonomy))
 
-    model = fit_linear(texts, y, config.linear, config.seed)
+    model = trainer.fit(texts, y)
     manifest = _manifest(
-        config, taxonomy, docs, labels, thresholds, validation, root, n_features=model.coef.shape[1]
+        config, taxonomy, docs, labels, thresholds, validation, root, extra=trainer.describe(model)
     )
     manifest["train_seconds"] = round(time.perf_counter() - started, 2)
     _write_artifact(out_dir, model, config, manifest, root / config.taxonomy, taxonomy)
@@ -76,7 +76,18 @@ def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder) 
     }
 
 
-def _manifest(config, taxonomy, docs, labels, thresholds, validation, root, n_features) -> dict:
+def make_trainer(config: TrainConfig):
+    """The family's trainer; each imports only what it needs (torch for encoder families)."""
+    if config.family == "encoder_linear":
+        from training.encoder_linear import EncoderLinearTrainer
+
+        return EncoderLinearTrainer(config)
+    from training.linear import LinearTrainer
+
+    return LinearTrainer(config)
+
+
+def _manifest(config, taxonomy, docs, labels, thresholds, validation, root, extra) -> dict:
     data_hashes = {p: sha256_file(root / p) for p in config.train_data}
     data_digest = "".join(data_hashes[p] for p in sorted(data_hashes))
     return {
@@ -98,7 +109,7 @@ def _manifest(config, taxonomy, docs, labels, thresholds, validation, root, n_fe
             "per_language": dict(sorted(Counter(d.lang for d in docs).items())),
             "other_documents": sum(d.is_other for d in docs),
         },
-        "n_features": int(n_features),
+        **extra,
         "metrics": validation,
     }
 
@@ -108,7 +119,7 @@ def _write_artifact(out_dir: Path, model, config, manifest, taxonomy_path, taxon
     tmp = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    model.save(tmp, config.linear.ngram_range)
+    model.save(tmp)
     shutil.copyfile(taxonomy_path, tmp / TAXONOMY)
     write_json(tmp / "manifest.json", manifest)
     write_model_card(tmp, manifest, taxonomy)

@@ -16,10 +16,19 @@ class ScoringModel(Protocol):
     def scores(self, texts: list[str]) -> np.ndarray: ...
 
 
-def load_family(family: str, directory: Path) -> ScoringModel:
+def sigmoid(logits) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+
+
+def load_family(manifest: dict, directory: Path) -> ScoringModel:
     # Imported lazily so that loading a linear model never imports torch.
+    family = manifest["family"]
     if family == "linear":
         from narrascope.families.linear import LinearModel
 
         return LinearModel.load(directory)
+    if family == "encoder_linear":
+        from narrascope.families.encoder_linear import EncoderLinearModel
+
+        return EncoderLinearModel.load(directory, manifest["encoder"])
     raise ArtifactError(f"unknown model family '{family}' in {directory}")

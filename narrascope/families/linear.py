@@ -13,6 +13,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from narrascope.errors import ArtifactError
+from narrascope.families import sigmoid
 from narrascope.text import normalise
 
 VOCABULARY = "vocabulary.json"
@@ -36,12 +37,11 @@ class LinearModel:
 
     def scores(self, texts: list[str]) -> np.ndarray:
         features = self.vectorizer.transform([normalise(t) for t in texts])
-        logits = features @ self.coef.T + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+        return sigmoid(features @ self.coef.T + self.intercept)
 
-    def save(self, directory: Path, ngram_range: tuple[int, int]) -> None:
+    def save(self, directory: Path) -> None:
         vocab = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get)
-        payload = {"ngram_range": list(ngram_range), "ngrams": vocab}
+        payload = {"ngram_range": list(self.vectorizer.ngram_range), "ngrams": vocab}
         (directory / VOCABULARY).write_text(
             json.dumps(payload, ensure_ascii=False), encoding="utf-8"
         )

