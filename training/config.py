@@ -32,6 +32,7 @@ class EncoderConfig:
     prefix: str = "passage: "  # e5 models expect it; set "" for other encoders
     batch_size: int = 32
     threads: int | None = None  # torch threads; None keeps torch's default
+    precision: str = "auto"  # fp32, bf16, or auto: bf16 where the CPU has it natively
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 import numpy as np
 
+from narrascope.encoders.encoder import best_precision
 from narrascope.encoders.sources import resolve_model_dir, source_fingerprint
 from narrascope.families.encoder_linear import EncoderLinearModel, build_encoder
 from training.config import TrainConfig
@@ -16,6 +17,8 @@ class EncoderLinearTrainer:
     def __init__(self, config: TrainConfig):
         self.config = config
         spec = asdict(config.encoder)
+        if spec["precision"] == "auto":  # recorded resolved, so inference embeds the same way
+            spec["precision"] = best_precision()
         directory = resolve_model_dir(spec["base_model"])
         self.spec = {**spec, "fingerprint": source_fingerprint(spec["base_model"], directory)}
         self.encoder = build_encoder(self.spec)

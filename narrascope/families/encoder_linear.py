@@ -65,4 +65,5 @@ def build_encoder(spec: dict):
         pooling=spec["pooling"],
         prefix=spec["prefix"],
         threads=spec.get("threads"),
+        precision=spec.get("precision", "fp32"),
     )
