@@ -142,3 +142,22 @@ def test_unavailable_hub_model_fails_fast_offline(monkeypatch, tmp_path):
     assert time.perf_counter() - started < 10
     with pytest.raises(ArtifactError, match="unknown embedded model"):
         resolve_model_dir("embedded:bert-huge")
+
+
+def test_cache_is_reused_and_a_damaged_cache_is_rebuilt(monkeypatch, tmp_path, model_dir):
+    from narrascope.encoders import embedded
+
+    cached = tmp_path / "embedded" / model_dir.name
+    shutil.copytree(model_dir, cached)
+    monkeypatch.setenv("NARRASCOPE_CACHE", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(embedded, "convert", lambda source, target: calls.append(target))
+    assert embedded.converted_dir() == cached and embedded.converted_dir() == cached
+    assert calls == []  # intact: no conversion, however often it is asked for
+    weights = cached / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    embedded._VERIFIED.discard(cached)
+    embedded.converted_dir()
+    assert calls == [cached]  # damaged: converted again
