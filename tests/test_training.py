@@ -49,6 +49,9 @@ def test_artifact_has_manifest_card_and_no_pickle(artifact):
         and set(manifest["thresholds"]) == set(manifest["labels"])
     )
     assert set(manifest["languages"]) >= {"en", "ru", "uk", "zh", "es", "de", "fr", "ar"}
+    per_language = manifest["metrics"]["out_of_fold"]["narratives"]["per_language"]
+    assert set(per_language) == set(manifest["languages"])
+    assert sum(f["n"] for f in per_language.values()) == manifest["data"]["documents"]
     with np.load(artifact / "weights.npz", allow_pickle=False) as arrays:  # raises on object arrays
         assert arrays["coef"].shape == (41, manifest["n_features"])
     assert "Model card" in (artifact / "README.md").read_text()

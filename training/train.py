@@ -71,9 +71,15 @@ def _label_set(doc: Document) -> frozenset[str]:
 def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder) -> dict:
     gold = level_sets([(d.narratives, d.subnarratives) for d in docs])
     pred = level_sets([decoder.decode_labels(row, thresholds) for row in scores])
-    return {
-        "out_of_fold": {level: summary(*aligned(gold[level], pred[level])[:2]) for level in LEVELS}
-    }
+    langs = np.array([d.lang for d in docs])
+    out = {}
+    for level in LEVELS:
+        truth, guess, _ = aligned(gold[level], pred[level])
+        per_language = {
+            lang: summary(truth[langs == lang], guess[langs == lang]) for lang in sorted(set(langs))
+        }
+        out[level] = {**summary(truth, guess), "per_language": per_language}
+    return {"out_of_fold": out}
 
 
 def make_trainer(config: TrainConfig):
@@ -135,6 +141,11 @@ def _print_summary(out_dir: Path, manifest: dict) -> None:
         f"({', '.join(f'{k} {v}' for k, v in manifest['data']['per_language'].items())})"
     )
     print(f"  labels {len(manifest['labels'])}, features {manifest['n_features']}")
+    for level, figures in oof.items():
+        per_lang = "  ".join(
+            f"{k} {v['samples_f1']:.2f}" for k, v in figures["per_language"].items()
+        )
+        print(f"  out-of-fold {level} samples-F1 per language: {per_lang}")
     for level, figures in oof.items():
         print(
             f"  out-of-fold {level:13s} samples-F1 {figures['samples_f1']:.3f}  "
