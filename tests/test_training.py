@@ -49,7 +49,7 @@ def test_artifact_has_manifest_card_and_no_pickle(artifact):
         and set(manifest["thresholds"]) == set(manifest["labels"])
     )
     assert set(manifest["languages"]) >= {"en", "ru", "uk", "zh", "es", "de", "fr", "ar"}
-    per_language = manifest["metrics"]["out_of_fold"]["narratives"]["per_language"]
+    per_language = manifest["metrics"]["validation"]["narratives"]["per_language"]
     assert set(per_language) == set(manifest["languages"])
     assert sum(f["n"] for f in per_language.values()) == manifest["data"]["documents"]
     with np.load(artifact / "weights.npz", allow_pickle=False) as arrays:  # raises on object arrays
@@ -118,7 +118,7 @@ def test_config_rejects_unknown_settings():
 
 def test_committed_configs_load(root):
     families = {TrainConfig.from_yaml(p).family for p in (root / "configs").glob("*.yaml")}
-    assert families == {"linear", "encoder_linear"}
+    assert families == {"linear", "encoder_linear", "finetuned"}
 
 
 def test_not_an_artifact(tmp_path):

@@ -9,11 +9,12 @@ from narrascope.taxonomy import Taxonomy
 
 
 def write_model_card(directory: Path, manifest: dict, taxonomy: Taxonomy) -> None:
-    oof = manifest["metrics"]["out_of_fold"]
+    validation = manifest["metrics"]["validation"]
     data = manifest["data"]
     rows = "\n".join(
         f"| {level} | {f['samples_f1']:.3f} | {f['micro_f1']:.3f} | {f['macro_f1']:.3f} |"
-        for level, f in oof.items()
+        for level, f in validation.items()
+        if level in ("narratives", "subnarratives")
     )
     files = ", ".join(f"`{p}` `{h[:12]}`" for p, h in data["files"].items())
     langs = ", ".join(f"{k} ({v})" for k, v in data["per_language"].items())
@@ -37,7 +38,7 @@ a text, its author or its outlet. Not for automated moderation or sanctions with
 {data["documents"]} documents; per language: {langs}. {data["other_documents"]} documents carry no
 narrative (`Other`). Files and sha256: {files}.
 
-## Validation (out-of-fold, {manifest["config"]["thresholds"]["folds"]} folds; SemEval-2025 Task 10
+## Validation ({validation["kind"]}, {validation["documents"]} documents; SemEval-2025 Task 10
 conventions: samples-F1 averages per-document F1 with zero_division=0, `Other` counts as a label)
 
 | level | samples-F1 | micro-F1 | macro-F1 |

@@ -43,7 +43,23 @@ class HeadConfig:
     class_weight: str | None = "balanced"
 
 
-FAMILIES = ("linear", "encoder_linear")
+@dataclass(frozen=True)
+class FinetuneConfig:
+    """Fine-tuning the encoder with a multi-label head (BCE, pos_weight for rare labels)."""
+
+    epochs: int = 4
+    batch_size: int = 16  # documents per step (their windows are encoded together)
+    learning_rate: float = 5e-5  # encoder
+    head_learning_rate: float = 2e-3
+    weight_decay: float = 0.01
+    freeze_word_embeddings: bool = True  # 96 M of e5-small's 118 M parameters stay as they are
+    pos_weight_cap: float = 10.0  # BCE weight of positives: negatives/positives, capped
+    validation_fraction: float = 0.15  # early stopping and thresholds are decided on it
+    patience: int = 2  # epochs without a better validation loss before stopping
+    checkpoint_dir: str | None = None  # default: "<out>.checkpoints"; resumed when present
+
+
+FAMILIES = ("linear", "encoder_linear", "finetuned")
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,7 @@ class TrainConfig:
     linear: LinearConfig = field(default_factory=LinearConfig)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     head: HeadConfig = field(default_factory=HeadConfig)
+    finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
     thresholds: ThresholdConfig = field(default_factory=ThresholdConfig)
 
     @classmethod
@@ -83,6 +100,7 @@ class TrainConfig:
             "linear": LinearConfig,
             "encoder": EncoderConfig,
             "head": HeadConfig,
+            "finetune": FinetuneConfig,
             "thresholds": ThresholdConfig,
         }
         for key, kind in nested.items():

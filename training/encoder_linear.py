@@ -39,7 +39,9 @@ class EncoderLinearTrainer:
         )
         return EncoderLinearModel(self.encoder, coef, intercept, self.spec["batch_size"])
 
-    def out_of_fold(self, texts: list[str], y: np.ndarray) -> np.ndarray:
+    validation_kind = "out-of-fold"
+
+    def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         features = self.embed(texts)
         head = self.config.head
 
@@ -55,7 +57,7 @@ class EncoderLinearTrainer:
             model = EncoderLinearModel(self.encoder, coef, intercept)
             return model.scores_from_embeddings(features[val_idx])
 
-        return out_of_fold(
+        return np.arange(len(texts)), out_of_fold(
             len(texts), y, self.config.seed, self.config.thresholds.folds, fit_and_score
         )
 

@@ -28,14 +28,16 @@ class LinearTrainer:
         )
         return LinearModel(vectorizer, coef, intercept)
 
-    def out_of_fold(self, texts: list[str], y: np.ndarray) -> np.ndarray:
+    validation_kind = "out-of-fold"
+
+    def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Out-of-fold scores; the vectoriser is refitted per fold, so no vocabulary leaks."""
 
         def fit_and_score(train_idx, val_idx):
             model = self.fit([texts[i] for i in train_idx], y[train_idx])
             return model.scores([texts[i] for i in val_idx])
 
-        return out_of_fold(
+        return np.arange(len(texts)), out_of_fold(
             len(texts), y, self.config.seed, self.config.thresholds.folds, fit_and_score
         )
 

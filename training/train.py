@@ -38,10 +38,18 @@ def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> P
     texts = [d.text for d in docs]
     y = binarise([_label_set(d) for d in docs], labels)
 
-    trainer = make_trainer(config)
-    oof = trainer.out_of_fold(texts, y)
-    thresholds = tune_thresholds(y, oof, config.thresholds)
-    validation = _validation_metrics(docs, oof, thresholds, Decoder(labels, taxonomy))
+    trainer = make_trainer(config, out_dir)
+    # Scores for documents the scoring model never trained on: out-of-fold for the fast
+    # families, a held-out validation part for fine-tuning. Thresholds are tuned on them.
+    val_idx, val_scores = trainer.validate(texts, y)
+    thresholds = tune_thresholds(y[val_idx], val_scores, config.thresholds)
+    validation = _validation_metrics(
+        [docs[i] for i in val_idx],
+        val_scores,
+        thresholds,
+        Decoder(labels, taxonomy),
+        trainer.validation_kind,
+    )
 
     model = trainer.fit(texts, y)
     manifest = _manifest(
@@ -68,22 +76,26 @@ def _label_set(doc: Document) -> frozenset[str]:
     )
 
 
-def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder) -> dict:
+def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder, kind: str) -> dict:
     gold = level_sets([(d.narratives, d.subnarratives) for d in docs])
     pred = level_sets([decoder.decode_labels(row, thresholds) for row in scores])
     langs = np.array([d.lang for d in docs])
-    out = {}
+    out = {"kind": kind, "documents": len(docs)}
     for level in LEVELS:
         truth, guess, _ = aligned(gold[level], pred[level])
         per_language = {
             lang: summary(truth[langs == lang], guess[langs == lang]) for lang in sorted(set(langs))
         }
         out[level] = {**summary(truth, guess), "per_language": per_language}
-    return {"out_of_fold": out}
+    return {"validation": out}
 
 
-def make_trainer(config: TrainConfig):
+def make_trainer(config: TrainConfig, out_dir: Path):
     """The family's trainer; each imports only what it needs (torch for encoder families)."""
+    if config.family == "finetuned":
+        from training.finetune import FinetuneTrainer
+
+        return FinetuneTrainer(config, out_dir)
     if config.family == "encoder_linear":
         from training.encoder_linear import EncoderLinearTrainer
 
@@ -134,20 +146,22 @@ def _write_artifact(out_dir: Path, model, config, manifest, taxonomy_path, taxon
 
 
 def _print_summary(out_dir: Path, manifest: dict) -> None:
-    oof = manifest["metrics"]["out_of_fold"]
+    validation = manifest["metrics"]["validation"]
+    levels = {k: v for k, v in validation.items() if k in LEVELS}
     print(f"\ntrained {manifest['model_id']} in {manifest['train_seconds']} s -> {out_dir}")
     print(
         f"  documents {manifest['data']['documents']} "
         f"({', '.join(f'{k} {v}' for k, v in manifest['data']['per_language'].items())})"
     )
     print(f"  labels {len(manifest['labels'])}, features {manifest['n_features']}")
-    for level, figures in oof.items():
+    print(f"  validation: {validation['kind']}, {validation['documents']} documents")
+    for level, figures in levels.items():
         per_lang = "  ".join(
             f"{k} {v['samples_f1']:.2f}" for k, v in figures["per_language"].items()
         )
-        print(f"  out-of-fold {level} samples-F1 per language: {per_lang}")
-    for level, figures in oof.items():
+        print(f"  {level} samples-F1 per language: {per_lang}")
+    for level, figures in levels.items():
         print(
-            f"  out-of-fold {level:13s} samples-F1 {figures['samples_f1']:.3f}  "
+            f"  {level:13s} samples-F1 {figures['samples_f1']:.3f}  "
             f"micro-F1 {figures['micro_f1']:.3f}  macro-F1 {figures['macro_f1']:.3f}"
         )

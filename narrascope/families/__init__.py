@@ -27,6 +27,10 @@ def load_family(manifest: dict, directory: Path) -> ScoringModel:
         from narrascope.families.linear import LinearModel
 
         return LinearModel.load(directory)
+    if family == "finetuned":
+        from narrascope.families.finetuned import FineTunedModel
+
+        return FineTunedModel.load(directory, manifest["encoder"])
     if family == "encoder_linear":
         from narrascope.families.encoder_linear import EncoderLinearModel
 

@@ -1,0 +1,293 @@
+"""Fine-tune the encoder with multi-label heads.
+
+    narrascope train --config configs/finetuned.yaml --out artifacts/finetuned
+
+Steps: 1. split off a seeded validation part (stratified by `Other`)  2. warm-start the heads with
+logistic regressions on the frozen encoder's embeddings (so epoch 0 is the encoder_linear model)
+3. train encoder + heads with BCE (pos_weight for rare labels), bf16 autocast where the CPU has
+it, the word embeddings frozen by default  4. after each epoch: validation loss, a checkpoint
+(resumed when training restarts with the same config and data), early stopping  5. keep the
+epoch with the lowest validation loss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+from tqdm.auto import tqdm
+
+from narrascope.encoders.encoder import best_precision
+from narrascope.encoders.sources import resolve_model_dir, source_fingerprint
+from narrascope.families.encoder_linear import build_encoder
+from narrascope.families.finetuned import WORD_EMBEDDINGS, FineTunedModel
+from training.config import TrainConfig
+from training.heads import fit_heads
+
+
+class FinetuneTrainer:
+    validation_kind = "held-out validation split"
+
+    def __init__(self, config: TrainConfig, out_dir: Path):
+        import torch
+
+        self.torch, self.config, self.cfg = torch, config, config.finetune
+        spec = asdict(config.encoder)
+        if spec["precision"] == "auto":
+            spec["precision"] = best_precision()
+        directory = resolve_model_dir(spec["base_model"])
+        self.spec = {
+            **spec,
+            "fingerprint": source_fingerprint(spec["base_model"], directory),
+            "freeze_word_embeddings": self.cfg.freeze_word_embeddings,
+        }
+        self.encoder = build_encoder(self.spec)
+        self.checkpoints = Path(self.cfg.checkpoint_dir or f"{out_dir}.checkpoints")
+        self.history: list[dict] = []
+        self.model: FineTunedModel | None = None
+
+    # -- the trainer protocol ---------------------------------------------------------------------
+    def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        train_idx, val_idx = train_test_split(
+            np.arange(len(texts)),
+            test_size=self.cfg.validation_fraction,
+            random_state=self.config.seed,
+            stratify=y[:, -1],
+        )  # last column: `Other`
+        self.model = self._train(texts, y, np.sort(train_idx), np.sort(val_idx))
+        return np.sort(val_idx), self.model.scores([texts[i] for i in np.sort(val_idx)])
+
+    def fit(self, texts: list[str], y: np.ndarray) -> FineTunedModel:
+        """The early-stopped model: trained on the training part, chosen on the validation part."""
+        return self.model
+
+    def describe(self, model: FineTunedModel) -> dict:
+        best = min(self.history, key=lambda h: h["validation_loss"])
+        return {
+            "encoder": self.spec,
+            "n_features": int(model.coef.shape[1]),
+            "finetune": {
+                "epochs_run": len(self.history) - 1,
+                "best_epoch": best["epoch"],
+                "history": self.history,
+            },
+        }
+
+    # -- training ---------------------------------------------------------------------------------
+    def _train(self, texts, y, train_idx, val_idx) -> FineTunedModel:
+        torch = self.torch
+        torch.manual_seed(self.config.seed)
+        encoder = self.encoder.model
+        encoder.get_parameter(WORD_EMBEDDINGS).requires_grad_(not self.cfg.freeze_word_embeddings)
+        head = self._warm_start_head(texts, y, train_idx)
+        optimizer = torch.optim.AdamW(
+            [
+                {
+                    "params": [p for p in encoder.parameters() if p.requires_grad],
+                    "lr": self.cfg.learning_rate,
+                },
+                {"params": head.parameters(), "lr": self.cfg.head_learning_rate},
+            ],
+            weight_decay=self.cfg.weight_decay,
+        )
+        loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=self._pos_weight(y[train_idx]))
+        key = self._checkpoint_key(texts, y)
+        start = self._resume(key, head, optimizer)
+        if start == 0:
+            self._record(
+                0, None, self._loss(texts, y, val_idx, head, loss_fn), head, key, optimizer
+            )
+        for epoch in range(start + 1, self.cfg.epochs + 1):
+            train_loss = self._epoch(texts, y, train_idx, head, optimizer, loss_fn, epoch)
+            val_loss = self._loss(texts, y, val_idx, head, loss_fn)
+            self._record(epoch, train_loss, val_loss, head, key, optimizer)
+            if epoch - self._best()["epoch"] >= self.cfg.patience:
+                print(
+                    f"early stop after epoch {epoch}: no better validation loss for "
+                    f"{self.cfg.patience} epochs"
+                )
+                break
+        return self._best_model(head)
+
+    def _warm_start_head(self, texts, y, train_idx):
+        torch = self.torch
+        embeddings = self.encoder.embed(
+            [texts[i] for i in train_idx], self.spec["batch_size"], progress=True
+        )
+        coef, intercept = fit_heads(
+            embeddings,
+            y[train_idx],
+            self.config.head.C,
+            self.config.head.class_weight,
+            self.config.seed,
+            "lbfgs",
+        )
+        head = torch.nn.Linear(coef.shape[1], coef.shape[0])
+        with torch.no_grad():
+            head.weight.copy_(torch.from_numpy(coef))
+            head.bias.copy_(torch.from_numpy(intercept))
+        return head
+
+    def _pos_weight(self, y: np.ndarray):
+        positives = y.sum(axis=0).astype(np.float32)
+        ratio = (len(y) - positives) / np.maximum(positives, 1.0)
+        return self.torch.from_numpy(np.clip(ratio, 1.0, self.cfg.pos_weight_cap))
+
+    def _logits(self, batch_texts: list[str], head):
+        """Document logits through windows -> mean-pooled vectors -> pooled per document."""
+        torch = self.torch
+        windows = self.encoder.windows(batch_texts)
+        with self.encoder.autocast:
+            vectors = self.encoder.hidden_mean([w.ids for w in windows]).float()
+        index = torch.tensor([w.text_index for w in windows])
+        if self.spec["pooling"] == "max":
+            pooled = torch.full((len(batch_texts), vectors.shape[1]), -torch.inf)
+            pooled = pooled.index_reduce(0, index, vectors, "amax")
+        else:  # length-weighted mean, as TextEncoder.embed combines windows
+            weights = torch.tensor([max(len(w.ids), 1) for w in windows], dtype=torch.float32)
+            total = torch.zeros(len(batch_texts)).index_add(0, index, weights)
+            summed = torch.zeros(len(batch_texts), vectors.shape[1]).index_add(
+                0, index, vectors * weights[:, None]
+            )
+            pooled = summed / total[:, None]
+        return head(torch.nn.functional.normalize(pooled, dim=1))
+
+    def _epoch(self, texts, y, train_idx, head, optimizer, loss_fn, epoch) -> float:
+        order = np.random.RandomState(self.config.seed + epoch).permutation(train_idx)
+        batches = [
+            order[i : i + self.cfg.batch_size] for i in range(0, len(order), self.cfg.batch_size)
+        ]
+        self.encoder.model.train()
+        losses = []
+        progress = tqdm(batches, desc=f"epoch {epoch}/{self.cfg.epochs}", unit="batch")
+        for batch in progress:
+            optimizer.zero_grad()
+            target = self.torch.from_numpy(y[batch].astype(np.float32))
+            loss = loss_fn(self._logits([texts[i] for i in batch], head), target)
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+            progress.set_postfix(loss=f"{np.mean(losses):.4f}")
+        self.encoder.model.eval()
+        return float(np.mean(losses))
+
+    def _loss(self, texts, y, idx, head, loss_fn) -> float:
+        total = 0.0
+        with self.torch.no_grad():
+            for i in range(0, len(idx), self.cfg.batch_size):
+                batch = idx[i : i + self.cfg.batch_size]
+                target = self.torch.from_numpy(y[batch].astype(np.float32))
+                total += float(
+                    loss_fn(self._logits([texts[j] for j in batch], head), target)
+                ) * len(batch)
+        return total / len(idx)
+
+    # -- checkpoints ------------------------------------------------------------------------------
+    def _checkpoint_key(self, texts, y) -> str:
+        digest = hashlib.sha256(self.config.digest().encode())
+        for text in texts:
+            digest.update(text.encode("utf-8"))
+        digest.update(y.tobytes())
+        return digest.hexdigest()
+
+    def _record(self, epoch, train_loss, val_loss, head, key, optimizer) -> None:
+        self.history.append({"epoch": epoch, "train_loss": train_loss, "validation_loss": val_loss})
+        shown = "-" if train_loss is None else f"{train_loss:.4f}"
+        print(f"epoch {epoch}: train loss {shown}, validation loss {val_loss:.4f}")
+        self.checkpoints.mkdir(parents=True, exist_ok=True)
+        weights = self._trainable_state(head)
+        if self._best()["epoch"] == epoch:
+            _save(weights, self.checkpoints / "best.safetensors")
+        # The RNG state too, so a resumed run draws the same dropout masks as an unbroken one.
+        _save(
+            {
+                **weights,
+                **_optimizer_state(optimizer, self._named(head)),
+                "rng.torch": self.torch.get_rng_state(),
+            },
+            self.checkpoints / "last.safetensors",
+        )
+        (self.checkpoints / "progress.json").write_text(
+            json.dumps({"key": key, "history": self.history}, indent=2)
+        )
+
+    def _resume(self, key, head, optimizer) -> int:
+        progress = self.checkpoints / "progress.json"
+        if not progress.is_file() or json.loads(progress.read_text())["key"] != key:
+            shutil.rmtree(self.checkpoints, ignore_errors=True)  # another run's: start afresh
+            return 0
+        from safetensors.torch import load_file
+
+        self.history = json.loads(progress.read_text())["history"]
+        state = load_file(str(self.checkpoints / "last.safetensors"))
+        self._load_trainable(state, head)
+        _load_optimizer_state(optimizer, self._named(head), state)
+        self.torch.set_rng_state(state["rng.torch"])
+        print(f"resuming after epoch {self.history[-1]['epoch']} from {self.checkpoints}")
+        return self.history[-1]["epoch"]
+
+    def _best(self) -> dict:
+        return min(self.history, key=lambda h: h["validation_loss"])
+
+    def _best_model(self, head) -> FineTunedModel:
+        from safetensors.torch import load_file
+
+        self._load_trainable(load_file(str(self.checkpoints / "best.safetensors")), head)
+        self.encoder.model.eval()
+        coef = head.weight.detach().numpy().astype(np.float32)
+        intercept = head.bias.detach().numpy().astype(np.float32)
+        model = FineTunedModel(
+            self.encoder, coef, intercept, self.spec["batch_size"], self.cfg.freeze_word_embeddings
+        )
+        shutil.rmtree(self.checkpoints, ignore_errors=True)  # finished: nothing to resume
+        return model
+
+    def _named(self, head) -> dict:
+        named = {
+            f"encoder.{n}": p for n, p in self.encoder.model.named_parameters() if p.requires_grad
+        }
+        named.update({f"head.{n}": p for n, p in head.named_parameters()})
+        return named
+
+    def _trainable_state(self, head) -> dict:
+        return {name: p.detach().clone() for name, p in self._named(head).items()}
+
+    def _load_trainable(self, state: dict, head) -> None:
+        with self.torch.no_grad():
+            for name, p in self._named(head).items():
+                p.copy_(state[name])
+
+
+def _save(tensors: dict, path: Path) -> None:
+    from safetensors.torch import save_file
+
+    tmp = path.with_name(path.name + ".tmp")
+    save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp))
+    tmp.replace(path)  # a crash mid-write never leaves a torn checkpoint
+
+
+def _optimizer_state(optimizer, named: dict) -> dict:
+    """AdamW moments as plain tensors (safetensors, no pickle), keyed by parameter name."""
+    out = {}
+    for name, param in named.items():
+        for key, value in optimizer.state.get(param, {}).items():
+            out[f"optim.{name}.{key}"] = value.detach().clone().reshape(value.shape or (1,))
+    return out
+
+
+def _load_optimizer_state(optimizer, named: dict, state: dict) -> None:
+    for name, param in named.items():
+        entries = {
+            k.rsplit(".", 1)[1]: v
+            for k, v in state.items()
+            if k.startswith(f"optim.{name}.") and k.count(".") == name.count(".") + 2
+        }
+        if entries:
+            optimizer.state[param] = {
+                k: (v.reshape(()) if k == "step" else v) for k, v in entries.items()
+            }
