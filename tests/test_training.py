@@ -124,3 +124,15 @@ def test_committed_configs_load(root):
 def test_not_an_artifact(tmp_path):
     with pytest.raises(ArtifactError, match="manifest.json is missing"):
         Predictor(tmp_path)
+
+
+def test_committed_linear_config_trains_on_tiny_data(tmp_path, root):
+    """configs/linear.yaml as committed, on 120 documents (the full run is a slow test)."""
+    lines = (root / "data/corpus/train.jsonl").read_text(encoding="utf-8").splitlines()
+    tiny = tmp_path / "tiny.jsonl"
+    tiny.write_text("\n".join(lines[::4][:120]) + "\n", encoding="utf-8")
+    raw = TrainConfig.from_yaml(root / "configs/linear.yaml").to_dict()
+    raw["train_data"] = [str(tiny)]
+    out = train(TrainConfig.from_dict(raw), tmp_path / "m", root=root)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["data"]["documents"] == 120 and manifest["family"] == "linear"
