@@ -140,7 +140,10 @@ class Registry:
         from narrascope.predictor import Predictor
 
         version = self.resolve(ref)
-        return Predictor(self.verify(version), version=version)
+        path = self.verify(version)
+        return Predictor(
+            path, version=version, loader=self.load, registry_files=self.entry(version)["files"]
+        )
 
     def events(self) -> list[dict]:
         path = self.root / "events.jsonl"

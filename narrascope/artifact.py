@@ -10,6 +10,7 @@ README.md        the generated model card
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import subprocess
 from pathlib import Path
@@ -47,6 +48,11 @@ def read_manifest(directory: str | Path) -> dict:
 def utc_now() -> str:
     """Current UTC time, ISO 8601 to the second: the one timestamp format of every file we write."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def text_digest(text: str) -> str:
+    """How artifacts refer to a document without storing its text: sha256 of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def git_commit(cwd: str | Path | None = None) -> str | None:

@@ -42,15 +42,23 @@ class Prediction:
 
 
 class Predictor:
-    def __init__(self, directory: str | Path, version: str | None = None):
+    def __init__(
+        self,
+        directory: str | Path,
+        version: str | None = None,
+        loader=None,
+        registry_files: dict[str, str] | None = None,
+    ):
+        """`version`, `loader` and `registry_files` are given when the registry loads a model."""
         self.directory = Path(directory)
         self.registry_version = version
+        self.registry_files = registry_files or {}
         self.manifest = read_manifest(self.directory)
         self.taxonomy = Taxonomy.load(self.directory / TAXONOMY)
         self.labels: list[str] = list(self.manifest["labels"])
         self.thresholds = np.array([self.manifest["thresholds"][lab] for lab in self.labels])
         self.languages = frozenset(self.manifest.get("languages", []))
-        self.model = load_family(self.manifest, self.directory)
+        self.model = load_family(self.manifest, self.directory, loader)
         self.decoder = Decoder(self.labels, self.taxonomy)
 
     @property

@@ -58,7 +58,13 @@ def encoder_artifact(tmp_path_factory, root, tiny_encoder):
 
 def test_artifact_is_small_pickle_free_and_records_its_encoder(encoder_artifact, tiny_encoder):
     names = sorted(p.name for p in encoder_artifact.iterdir())
-    assert names == ["README.md", "heads.safetensors", "manifest.json", "taxonomy.yaml"]
+    assert names == [
+        "README.md",
+        "heads.safetensors",
+        "manifest.json",
+        "taxonomy.yaml",
+        "validation.npz",
+    ]
     manifest = json.loads((encoder_artifact / "manifest.json").read_text())
     assert manifest["family"] == "encoder_linear" and manifest["n_features"] == 32
     assert manifest["encoder"]["base_model"] == str(tiny_encoder)

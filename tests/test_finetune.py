@@ -35,6 +35,7 @@ def test_artifact_stores_changed_weights_only(finetuned):
         "heads.safetensors",
         "manifest.json",
         "taxonomy.yaml",
+        "validation.npz",
     ]
     stored = load_file(str(finetuned / "encoder.safetensors"))
     assert "embeddings.word_embeddings.weight" not in stored  # frozen: the base's are used

@@ -25,6 +25,7 @@ def test_artifact_has_manifest_card_and_no_pickle(artifact):
         "README.md",
         "manifest.json",
         "taxonomy.yaml",
+        "validation.npz",
         "vocabulary.json",
         "weights.npz",
     ]

@@ -59,7 +59,15 @@ class FinetuneConfig:
     checkpoint_dir: str | None = None  # default: "<out>.checkpoints"; resumed when present
 
 
-FAMILIES = ("linear", "encoder_linear", "finetuned")
+@dataclass(frozen=True)
+class EnsembleConfig:
+    """Registered models to combine (versions or aliases) and the weight grid's step."""
+
+    members: tuple[str, ...] = ()
+    weight_step: float = 0.1
+
+
+FAMILIES = ("linear", "encoder_linear", "finetuned", "ensemble")
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,7 @@ class TrainConfig:
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
     head: HeadConfig = field(default_factory=HeadConfig)
     finetune: FinetuneConfig = field(default_factory=FinetuneConfig)
+    ensemble: EnsembleConfig = field(default_factory=EnsembleConfig)
     thresholds: ThresholdConfig = field(default_factory=ThresholdConfig)
 
     @classmethod
@@ -101,6 +110,7 @@ class TrainConfig:
             "encoder": EncoderConfig,
             "head": HeadConfig,
             "finetune": FinetuneConfig,
+            "ensemble": EnsembleConfig,
             "thresholds": ThresholdConfig,
         }
         for key, kind in nested.items():

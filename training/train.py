@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 
 import narrascope
-from narrascope.artifact import SCHEMA_VERSION, TAXONOMY, git_commit, utc_now, write_json
+from narrascope.artifact import (
+    SCHEMA_VERSION,
+    TAXONOMY,
+    git_commit,
+    text_digest,
+    utc_now,
+    write_json,
+)
 from narrascope.data import load_documents, sha256_file
 from narrascope.decode import Decoder
 from narrascope.metrics import LEVELS, aligned, binarise, level_sets, summary
@@ -38,17 +45,14 @@ def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> P
     texts = [d.text for d in docs]
     y = binarise([_label_set(d) for d in docs], labels)
 
-    trainer = make_trainer(config, out_dir)
+    decoder = Decoder(labels, taxonomy)
+    trainer = make_trainer(config, out_dir, decoder)
     # Scores for documents the scoring model never trained on: out-of-fold for the fast
     # families, a held-out validation part for fine-tuning. Thresholds are tuned on them.
     val_idx, val_scores = trainer.validate(texts, y)
     thresholds = tune_thresholds(y[val_idx], val_scores, config.thresholds)
     validation = _validation_metrics(
-        [docs[i] for i in val_idx],
-        val_scores,
-        thresholds,
-        Decoder(labels, taxonomy),
-        trainer.validation_kind,
+        [docs[i] for i in val_idx], val_scores, thresholds, decoder, trainer.validation_kind
     )
 
     model = trainer.fit(texts, y)
@@ -56,7 +60,8 @@ def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> P
         config, taxonomy, docs, labels, thresholds, validation, root, extra=trainer.describe(model)
     )
     manifest["train_seconds"] = round(time.perf_counter() - started, 2)
-    _write_artifact(out_dir, model, config, manifest, root / config.taxonomy, taxonomy)
+    validation_scores = ([texts[i] for i in val_idx], val_scores)
+    _write_artifact(out_dir, model, manifest, root / config.taxonomy, taxonomy, validation_scores)
     _print_summary(out_dir, manifest)
     return out_dir
 
@@ -90,8 +95,12 @@ def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder, 
     return {"validation": out}
 
 
-def make_trainer(config: TrainConfig, out_dir: Path):
+def make_trainer(config: TrainConfig, out_dir: Path, decoder: Decoder | None = None):
     """The family's trainer; each imports only what it needs (torch for encoder families)."""
+    if config.family == "ensemble":
+        from training.ensemble import EnsembleTrainer
+
+        return EnsembleTrainer(config, decoder)
     if config.family == "finetuned":
         from training.finetune import FinetuneTrainer
 
@@ -132,7 +141,7 @@ def _manifest(config, taxonomy, docs, labels, thresholds, validation, root, extr
     }
 
 
-def _write_artifact(out_dir: Path, model, config, manifest, taxonomy_path, taxonomy) -> None:
+def _write_artifact(out_dir: Path, model, manifest, taxonomy_path, taxonomy, validation) -> None:
     # Write into a temporary sibling and rename, so a crash never leaves a half-written artifact.
     tmp = out_dir.with_name(out_dir.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -141,8 +150,15 @@ def _write_artifact(out_dir: Path, model, config, manifest, taxonomy_path, taxon
     shutil.copyfile(taxonomy_path, tmp / TAXONOMY)
     write_json(tmp / "manifest.json", manifest)
     write_model_card(tmp, manifest, taxonomy)
+    _save_validation_scores(tmp / "validation.npz", *validation)
     shutil.rmtree(out_dir, ignore_errors=True)
     tmp.rename(out_dir)
+
+
+def _save_validation_scores(path: Path, texts: list[str], scores: np.ndarray) -> None:
+    """Scores on documents the model never trained on, keyed by text hash (for ensembles)."""
+    digests = np.array([text_digest(t) for t in texts], dtype="S64")
+    np.savez(path, text_sha256=digests, scores=scores.astype(np.float32))
 
 
 def _print_summary(out_dir: Path, manifest: dict) -> None:

@@ -20,13 +20,18 @@ def sigmoid(logits) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
 
 
-def load_family(manifest: dict, directory: Path) -> ScoringModel:
+def load_family(manifest: dict, directory: Path, loader=None) -> ScoringModel:
+    """`loader(version) -> Predictor` loads registry members (ensembles only)."""
     # Imported lazily so that loading a linear model never imports torch.
     family = manifest["family"]
     if family == "linear":
         from narrascope.families.linear import LinearModel
 
         return LinearModel.load(directory)
+    if family == "ensemble":
+        from narrascope.families.ensemble import EnsembleModel
+
+        return EnsembleModel.load(manifest["ensemble"], manifest["labels"], loader)
     if family == "finetuned":
         from narrascope.families.finetuned import FineTunedModel
 

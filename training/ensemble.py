@@ -1,0 +1,98 @@
+"""Fit an ensemble of registered models: member weights chosen on their validation scores.
+
+Every artifact stores the scores its model gave to documents it never trained on
+(`validation.npz`: out-of-fold for the fast families, the held-out part for fine-tuning), keyed
+by the sha256 of each text. The ensemble uses the documents that every member validated, tries
+every weighting on a simplex grid, tunes thresholds for each, and keeps the weighting with the
+best narrative samples-F1. No member is retrained.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from model_registry import Registry
+from narrascope.artifact import text_digest
+from narrascope.decode import Decoder
+from narrascope.errors import DataError
+from narrascope.families.ensemble import EnsembleModel, files_digest
+from narrascope.metrics import aligned, level_sets, summary
+from training.config import TrainConfig
+from training.thresholds import tune_thresholds
+
+
+class EnsembleTrainer:
+    validation_kind = "members' validation scores (weights and thresholds tuned on them)"
+
+    def __init__(self, config: TrainConfig, decoder: Decoder):
+        self.config, self.decoder = config, decoder
+        self.registry = Registry()
+        self.versions = [self.registry.resolve(ref) for ref in config.ensemble.members]
+        if len(self.versions) < 2:
+            raise DataError("an ensemble needs at least two members", field="ensemble.members")
+        self.weights: list[float] = []
+
+    def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        member_scores = [self._validation_scores(v, texts) for v in self.versions]
+        common = np.flatnonzero(np.all([~np.isnan(s[:, 0]) for s in member_scores], axis=0))
+        if len(common) == 0:
+            raise DataError("the members validated no document in common with train_data")
+        stacked = [s[common] for s in member_scores]
+        self.weights = self._best_weights(stacked, y[common])
+        return common, sum(w * s for w, s in zip(self.weights, stacked))
+
+    def fit(self, texts: list[str], y: np.ndarray) -> EnsembleModel:
+        return EnsembleModel([self.registry.load(v).model for v in self.versions], self.weights)
+
+    def describe(self, model: EnsembleModel) -> dict:
+        members = [
+            {
+                "version": v,
+                "model_id": self.registry.entry(v)["model_id"],
+                "files_sha256": files_digest(self.registry.entry(v)["files"]),
+                "weight": w,
+            }
+            for v, w in zip(self.versions, self.weights)
+        ]
+        return {"ensemble": {"members": members}, "n_features": len(members)}
+
+    def _validation_scores(self, version: str, texts: list[str]) -> np.ndarray:
+        """The member's validation scores aligned to `texts`; NaN rows where it has none."""
+        path = self.registry.verify(version) / "validation.npz"
+        with np.load(path, allow_pickle=False) as stored:
+            index = {d.decode(): i for i, d in enumerate(stored["text_sha256"])}
+            scores = stored["scores"]
+        out = np.full((len(texts), scores.shape[1]), np.nan)
+        for row, text in enumerate(texts):
+            if (i := index.get(text_digest(text))) is not None:
+                out[row] = scores[i]
+        return out
+
+    def _best_weights(self, stacked: list[np.ndarray], y: np.ndarray) -> list[float]:
+        step = self.config.ensemble.weight_step
+        grid = np.round(np.arange(0, 1 + step / 2, step), 6)
+        best, best_f1 = None, -1.0
+        for weights in itertools.product(grid, repeat=len(stacked)):
+            if not np.isclose(sum(weights), 1.0):
+                continue
+            combined = sum(w * s for w, s in zip(weights, stacked))
+            f1 = self._narrative_f1(combined, y)
+            if f1 > best_f1 + 1e-9:
+                best, best_f1 = [float(w) for w in weights], f1
+        print(f"ensemble weights {best}: validation narratives samples-F1 {best_f1:.3f}")
+        return best
+
+    def _narrative_f1(self, scores: np.ndarray, y: np.ndarray) -> float:
+        thresholds = tune_thresholds(y, scores, self.config.thresholds)
+        labels = self.decoder.labels
+        gold = level_sets([_labels_of(row, labels, self.decoder) for row in y])["narratives"]
+        pred = level_sets([self.decoder.decode_labels(r, thresholds) for r in scores])
+        return summary(*aligned(gold, pred["narratives"])[:2])["samples_f1"]
+
+
+def _labels_of(row: np.ndarray, labels: list[str], decoder: Decoder) -> tuple[set, set]:
+    chosen = {lab for lab, on in zip(labels, row) if on}
+    narratives = {labels[i] for i in decoder.narratives if labels[i] in chosen}
+    return narratives, chosen - narratives - {labels[decoder.other]}
