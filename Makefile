@@ -10,10 +10,10 @@ export NARRASCOPE_REGISTRY ?= $(CURDIR)/registry
 
 .PHONY: run test test-slow install lint card
 
-# Train the default model (the family best on the held-out split: encoder_linear, see README),
+# Train the default model (the family best on the held-out split: finetuned, see README),
 # register it as `production`, evaluate it, serve it on 127.0.0.1:3000.
 run: $(STAMP)
-	$(NS) train --config configs/encoder_linear.yaml --out artifacts/encoder_linear --register --alias production
+	$(NS) train --config configs/finetuned.yaml --out artifacts/finetuned --register --alias production
 	$(NS) eval --model production --data data/corpus/test.jsonl --out reports/latest
 	@echo ""
 	@echo "Try it (in another terminal) once the server says it is ready:"

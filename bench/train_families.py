@@ -1,7 +1,7 @@
 """Every model family on real data: UNLP 2025 manipulation techniques (Ukrainian and Russian posts).
 
     .venv/bin/python bench/train_families.py [--data ../shared/data/unlp2025/train.parquet]
-        [--families linear encoder_linear finetuned] [--folds 5] [--finetune-folds 1]
+        [--families linear encoder_linear finetuned ensemble] [--folds 5] [--finetune-folds 1]
         [--out bench/unlp2025.json]
 
 The data is not part of the project (CC BY-NC-SA 4.0, ../shared/data/README.md); where the path
@@ -29,8 +29,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.model_selection import StratifiedKFold
 
+from narrascope.families.ensemble import EnsembleModel
 from narrascope.metrics import summary
 from training.config import TrainConfig
+from training.ensemble import best_weights
 from training.thresholds import tune_thresholds
 from training.train import make_trainer
 
@@ -56,7 +58,9 @@ def main() -> None:
 def _args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(DEFAULT_DATA))
-    parser.add_argument("--families", nargs="+", default=["linear", "encoder_linear", "finetuned"])
+    parser.add_argument(
+        "--families", nargs="+", default=["linear", "encoder_linear", "finetuned", "ensemble"]
+    )
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument(
         "--finetune-folds",
@@ -90,16 +94,45 @@ def run_family(family: str, args) -> dict:
     folds, shared = [], None
     with tempfile.TemporaryDirectory() as tmp:
         for k, (train_idx, test_idx) in enumerate(splits):
-            # encoder_linear embeds each post once; its trainer caches across folds
-            trainer = shared or make_trainer(config, Path(tmp) / f"fold{k}")
-            shared = trainer if family == "encoder_linear" else None
+            if family == "ensemble":
+                # encoder_linear embeds each post once; its trainer caches across folds
+                shared = shared or make_trainer(_config("encoder_linear", args), Path(tmp))
+                members = [make_trainer(_config("linear", args), Path(tmp)), shared]
+                trainer = _FoldEnsemble(members, config)
+            else:
+                trainer = shared or make_trainer(config, Path(tmp) / f"fold{k}")
+                shared = trainer if family == "encoder_linear" else None
             folds.append(_one_fold(trainer, config, texts, langs, y, train_idx, test_idx))
             print(f"{family} fold {k}: {json.dumps(folds[-1]['macro_f1'])}", file=sys.stderr)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"family": family, "labels": labels, "folds": folds, "peak_rss_mb": round(peak_mb)}
 
 
+class _FoldEnsemble:
+    """linear + encoder_linear trained on the fold, weighted on their out-of-fold scores by
+    macro-F1 (the registry-based ensemble family does the same with stored scores)."""
+
+    def __init__(self, members, config: TrainConfig):
+        self.members, self.config = members, config
+
+    def validate(self, texts, y):
+        stacked = [m.validate(texts, y)[1] for m in self.members]  # out-of-fold: every row
+        self.weights = best_weights(
+            stacked, lambda s: _macro_f1(s, y, self.config), self.config.ensemble.weight_step
+        )
+        return np.arange(len(texts)), sum(w * s for w, s in zip(self.weights, stacked))
+
+    def fit(self, texts, y):
+        return EnsembleModel([m.fit(texts, y) for m in self.members], self.weights)
+
+
+def _macro_f1(scores: np.ndarray, y: np.ndarray, config: TrainConfig) -> float:
+    return summary(y, scores >= tune_thresholds(y, scores, config.thresholds))["macro_f1"]
+
+
 def _config(family: str, args) -> TrainConfig:
+    if family == "ensemble":  # members come from their own configs; the grid from this one
+        return TrainConfig.from_dict({"train_data": [], "ensemble": {"weight_step": 0.1}})
     raw = TrainConfig.from_yaml(ROOT / f"configs/{family}.yaml").to_dict()
     raw["train_data"] = []  # the data comes from the parquet file, not from the config
     if family == "finetuned":

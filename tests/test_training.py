@@ -119,7 +119,7 @@ def test_config_rejects_unknown_settings():
 
 def test_committed_configs_load(root):
     families = {TrainConfig.from_yaml(p).family for p in (root / "configs").glob("*.yaml")}
-    assert families == {"linear", "encoder_linear", "finetuned"}
+    assert families == {"linear", "encoder_linear", "finetuned", "ensemble"}
 
 
 def test_not_an_artifact(tmp_path):

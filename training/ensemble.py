@@ -40,7 +40,9 @@ class EnsembleTrainer:
         if len(common) == 0:
             raise DataError("the members validated no document in common with train_data")
         stacked = [s[common] for s in member_scores]
-        self.weights = self._best_weights(stacked, y[common])
+        self.weights = best_weights(
+            stacked, lambda s: self._narrative_f1(s, y[common]), self.config.ensemble.weight_step
+        )
         return common, sum(w * s for w, s in zip(self.weights, stacked))
 
     def fit(self, texts: list[str], y: np.ndarray) -> EnsembleModel:
@@ -70,26 +72,30 @@ class EnsembleTrainer:
                 out[row] = scores[i]
         return out
 
-    def _best_weights(self, stacked: list[np.ndarray], y: np.ndarray) -> list[float]:
-        step = self.config.ensemble.weight_step
-        grid = np.round(np.arange(0, 1 + step / 2, step), 6)
-        best, best_f1 = None, -1.0
-        for weights in itertools.product(grid, repeat=len(stacked)):
-            if not np.isclose(sum(weights), 1.0):
-                continue
-            combined = sum(w * s for w, s in zip(weights, stacked))
-            f1 = self._narrative_f1(combined, y)
-            if f1 > best_f1 + 1e-9:
-                best, best_f1 = [float(w) for w in weights], f1
-        print(f"ensemble weights {best}: validation narratives samples-F1 {best_f1:.3f}")
-        return best
-
     def _narrative_f1(self, scores: np.ndarray, y: np.ndarray) -> float:
         thresholds = tune_thresholds(y, scores, self.config.thresholds)
         labels = self.decoder.labels
         gold = level_sets([_labels_of(row, labels, self.decoder) for row in y])["narratives"]
         pred = level_sets([self.decoder.decode_labels(r, thresholds) for r in scores])
         return summary(*aligned(gold, pred["narratives"])[:2])["samples_f1"]
+
+
+def best_weights(stacked: list[np.ndarray], objective, step: float) -> list[float]:
+    """The weighting on a simplex grid (weights sum to 1) whose combined scores score best.
+
+    Single members are on the grid (a weight of 1), so the result is never worse than the
+    best member on the same documents.
+    """
+    grid = np.round(np.arange(0, 1 + step / 2, step), 6)
+    best, best_score = None, -np.inf
+    for weights in itertools.product(grid, repeat=len(stacked)):
+        if not np.isclose(sum(weights), 1.0):
+            continue
+        score = objective(sum(w * s for w, s in zip(weights, stacked)))
+        if score > best_score + 1e-9:
+            best, best_score = [float(w) for w in weights], score
+    print(f"ensemble weights {best}: validation objective {best_score:.3f}")
+    return best
 
 
 def _labels_of(row: np.ndarray, labels: list[str], decoder: Decoder) -> tuple[set, set]:
