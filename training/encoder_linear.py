@@ -13,14 +13,19 @@ from training.config import TrainConfig
 from training.heads import fit_heads, out_of_fold
 
 
+def encoder_spec(config: TrainConfig) -> dict:
+    """The manifest's `encoder` entry: the config's settings, resolved and fingerprinted."""
+    spec = asdict(config.encoder)
+    if spec["precision"] == "auto":  # recorded resolved, so inference embeds the same way
+        spec["precision"] = best_precision()
+    directory = resolve_model_dir(spec["base_model"])
+    return {**spec, "fingerprint": source_fingerprint(spec["base_model"], directory)}
+
+
 class EncoderLinearTrainer:
     def __init__(self, config: TrainConfig):
         self.config = config
-        spec = asdict(config.encoder)
-        if spec["precision"] == "auto":  # recorded resolved, so inference embeds the same way
-            spec["precision"] = best_precision()
-        directory = resolve_model_dir(spec["base_model"])
-        self.spec = {**spec, "fingerprint": source_fingerprint(spec["base_model"], directory)}
+        self.spec = encoder_spec(config)
         self.encoder = build_encoder(self.spec)
         self._cache: dict[str, np.ndarray] = {}
 

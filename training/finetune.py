@@ -15,18 +15,16 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
-from narrascope.encoders.encoder import best_precision
-from narrascope.encoders.sources import resolve_model_dir, source_fingerprint
 from narrascope.families.encoder_linear import build_encoder
 from narrascope.families.finetuned import WORD_EMBEDDINGS, FineTunedModel
 from training.config import TrainConfig
+from training.encoder_linear import encoder_spec
 from training.heads import fit_heads
 
 
@@ -37,13 +35,8 @@ class FinetuneTrainer:
         import torch
 
         self.torch, self.config, self.cfg = torch, config, config.finetune
-        spec = asdict(config.encoder)
-        if spec["precision"] == "auto":
-            spec["precision"] = best_precision()
-        directory = resolve_model_dir(spec["base_model"])
         self.spec = {
-            **spec,
-            "fingerprint": source_fingerprint(spec["base_model"], directory),
+            **encoder_spec(config),
             "freeze_word_embeddings": self.cfg.freeze_word_embeddings,
         }
         self.encoder = build_encoder(self.spec)
