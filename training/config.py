@@ -57,6 +57,7 @@ class FinetuneConfig:
     validation_fraction: float = 0.15  # early stopping and thresholds are decided on it
     patience: int = 2  # epochs without a better validation loss before stopping
     attention_dropout: float = 0.0  # 0.1 in e5's config; a quarter of each CPU step (measured)
+    max_batch_tokens: int = 2048  # per forward pass; larger batches accumulate gradients
     checkpoint_dir: str | None = None  # default: "<out>.checkpoints"; resumed when present
 
 

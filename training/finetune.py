@@ -158,11 +158,16 @@ class FinetuneTrainer:
         progress = tqdm(batches, desc=f"epoch {epoch}/{self.cfg.epochs}", unit="batch")
         for batch in progress:
             optimizer.zero_grad()
-            target = self.torch.from_numpy(y[batch].astype(np.float32))
-            loss = loss_fn(self._logits([texts[i] for i in batch], head), target)
-            loss.backward()
+            loss = 0.0
+            for chunk in self._token_chunks(texts, batch):
+                # Each chunk's mean loss weighted by its share of the batch: the gradient is the
+                # whole batch's, while only one chunk's activations are alive at a time.
+                target = self.torch.from_numpy(y[chunk].astype(np.float32))
+                part = loss_fn(self._logits([texts[i] for i in chunk], head), target)
+                (part * len(chunk) / len(batch)).backward()
+                loss += part.item() * len(chunk) / len(batch)
             optimizer.step()
-            losses.append(loss.item())
+            losses.append(loss)
             progress.set_postfix(loss=f"{np.mean(losses):.4f}")
         self.encoder.model.eval()
         return float(np.mean(losses))
@@ -182,6 +187,19 @@ class FinetuneTrainer:
             part = sorted(order[start : start + chunk], key=lambda i: lengths[i])
             batches += [np.array(part[i : i + size]) for i in range(0, len(part), size)]
         return [batches[i] for i in rng.permutation(len(batches))]
+
+    def _token_chunks(self, texts, batch) -> list[np.ndarray]:
+        """Split a batch so that each forward pass holds at most `max_batch_tokens` tokens."""
+        budget = self.cfg.max_batch_tokens
+        chunks, current, used = [], [], 0
+        for i, n in zip(batch, self._token_counts(texts, batch)):
+            cost = n + 2 * (1 + n // max(self.encoder.window - self.encoder.stride, 1))
+            if current and used + cost > budget:
+                chunks.append(np.array(current))
+                current, used = [], 0
+            current.append(i)
+            used += cost
+        return [*chunks, np.array(current)]
 
     def _token_counts(self, texts, idx) -> list[int]:
         if not hasattr(self, "_counts"):
