@@ -94,3 +94,16 @@ def test_checkpoints_of_another_config_are_not_resumed(tmp_path, root, tiny_enco
     (stale / "progress.json").write_text(json.dumps({"key": "other", "history": []}))
     train(_config(root, tiny_encoder, epochs=1), tmp_path / "m", root=root)
     assert "resuming" not in capsys.readouterr().out
+
+
+def test_batches_are_split_by_token_budget(root, tiny_encoder, tmp_path):
+    trainer = finetune.FinetuneTrainer(
+        _config(root, tiny_encoder, max_batch_tokens=40), tmp_path / "m"
+    )
+    texts = ["word " * n for n in (5, 10, 30, 2, 50)]
+    chunks = trainer._token_chunks(texts, np.arange(5))
+    assert np.concatenate(chunks).tolist() == [0, 1, 2, 3, 4]  # every document, in order
+    assert len(chunks) > 1
+    counts = trainer._token_counts(texts, range(5))
+    for chunk in chunks:  # within budget, unless one document alone exceeds it
+        assert len(chunk) == 1 or sum(counts[i] + 2 for i in chunk) <= 40

@@ -137,7 +137,7 @@ class FinetuneTrainer:
         torch = self.torch
         windows = self.encoder.windows(batch_texts)
         with self.encoder.autocast:
-            vectors = self.encoder.hidden_mean([w.ids for w in windows]).float()
+            vectors = self.encoder.mean_pool([w.ids for w in windows]).float()
         index = torch.tensor([w.text_index for w in windows])
         if self.spec["pooling"] == "max":
             pooled = torch.full((len(batch_texts), vectors.shape[1]), -torch.inf)

@@ -76,14 +76,11 @@ class TextEncoder:
             starts = range(0, len(order), batch_size)
             for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
                 chunk = order[start : start + batch_size]
-                pooled[chunk] = self._mean_pool([windows[k].ids for k in chunk]).numpy()
+                pooled[chunk] = self.mean_pool([windows[k].ids for k in chunk]).numpy()
         return self._combine(windows, pooled, len(texts))
 
-    def hidden_mean(self, batch_ids: list[list[int]]):
-        """Differentiable mean-pooled hidden states for a batch of content-id windows."""
-        return self._mean_pool(batch_ids)
-
-    def _mean_pool(self, batch_ids: list[list[int]]):
+    def mean_pool(self, batch_ids: list[list[int]]):
+        """Mean-pooled last hidden states of content-id windows (differentiable; <s> </s> added)."""
         torch, tok = self.torch, self.tokenizer
         longest = max(len(ids) for ids in batch_ids) + 2
         input_ids = torch.full((len(batch_ids), longest), tok.pad, dtype=torch.long)
