@@ -1,10 +1,11 @@
 """Train a model artifact from a config.
 
-    narrascope train --config configs/linear.yaml --out artifacts/linear
+    narrascope train --config configs/finetuned.yaml --out artifacts/finetuned
 
-Steps: 1. read config, taxonomy and data  2. tune per-label thresholds on out-of-fold scores
-3. fit the final model on all training data  4. write the artifact (weights, manifest, card)
-5. print a one-screen summary.
+Steps: 1. read config, taxonomy and data  2. the family's validation scores (out-of-fold, a
+held-out split, or the ensemble members' stored ones) and per-label thresholds tuned on them
+3. the final model  4. write the artifact (weights, validation scores, manifest, card)
+5. print a one-screen summary with per-language validation figures.
 """
 
 from __future__ import annotations
