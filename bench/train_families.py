@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/train_families.py [--data ../shared/data/unlp2025/train.parquet]
         [--families linear encoder_linear finetuned ensemble] [--folds 5] [--finetune-folds 1]
-        [--out bench/unlp2025.json]
+        [--out bench/train_families.json]
 
 The data is not part of the project (CC BY-NC-SA 4.0, ../shared/data/README.md); where the path
 is absent the script says so and exits 0.
@@ -69,7 +69,7 @@ def _args():
         help="folds to run for the fine-tuned family (minutes each on 2 cores)",
     )
     parser.add_argument("--finetune-epochs", type=int, default=2)
-    parser.add_argument("--out", default=str(ROOT / "bench/unlp2025.json"))
+    parser.add_argument("--out", default=str(ROOT / "bench/train_families.json"))
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one family here
     return parser.parse_args()
 
