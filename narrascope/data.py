@@ -224,8 +224,14 @@ def _semeval_labels(field_value: str, taxonomy: Taxonomy) -> list[str]:
 
 # -- hashing (for lineage) ------------------------------------------------------------------------
 def sha256_file(path: str | Path) -> str:
+    return sha256_files([path])
+
+
+def sha256_files(paths) -> str:
+    """One sha256 over the files' bytes, read in order, streamed (models are hundreds of MB)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
+    for path in paths:
+        with open(path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
     return digest.hexdigest()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from narrascope.data import sha256_file
 from narrascope.encoders.e5s1 import E5S1File
 from narrascope.errors import ArtifactError
 
@@ -72,17 +73,9 @@ def _intact(target: Path) -> bool:
         recorded = json.loads((target / "source.json").read_text())["weights_sha256"]
     except (OSError, ValueError, KeyError):
         return False
-    if target not in _VERIFIED and _sha256(target / "model.safetensors") == recorded:
+    if target not in _VERIFIED and sha256_file(target / "model.safetensors") == recorded:
         _VERIFIED.add(target)  # hashing 470 MB takes a second: once per process is enough
     return target in _VERIFIED
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def convert(source: Path, target: Path) -> Path:
@@ -99,7 +92,7 @@ def convert(source: Path, target: Path) -> Path:
     tmp.mkdir(parents=True)
     _save_model(packed, tmp)
     _save_tokenizer(packed, tmp)
-    weights_sha = _sha256(tmp / "model.safetensors")
+    weights_sha = sha256_file(tmp / "model.safetensors")
     (tmp / "source.json").write_text(
         json.dumps(
             {

@@ -44,15 +44,12 @@ def _from_hub(repo_id: str) -> Path:
 
 
 def source_fingerprint(name: str, directory: Path) -> str:
-    """What identifies the encoder's weights: the embedded file's sha256, else the config's hash."""
-    import hashlib
+    """What identifies the encoder's weights: the embedded source file's sha256; otherwise one
+    sha256 over the directory's safetensors files (config.json where there are none)."""
     import json
+
+    from narrascope.data import sha256_files
 
     if name == EMBEDDED_E5:
         return json.loads((directory / "source.json").read_text())["sha256"]
-    digest = hashlib.sha256()
-    for path in sorted(directory.glob("*.safetensors")) or [directory / "config.json"]:
-        with open(path, "rb") as handle:
-            for chunk in iter(lambda: handle.read(1 << 22), b""):
-                digest.update(chunk)
-    return digest.hexdigest()
+    return sha256_files(sorted(directory.glob("*.safetensors")) or [directory / "config.json"])
