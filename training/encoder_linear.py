@@ -22,6 +22,12 @@ def encoder_spec(config: TrainConfig) -> dict:
     return {**spec, "fingerprint": source_fingerprint(spec["base_model"], directory)}
 
 
+def fit_encoder_heads(features: np.ndarray, y: np.ndarray, config: TrainConfig):
+    """Logistic heads on embeddings with the config's `head` settings: (coef, intercept)."""
+    head = config.head
+    return fit_heads(features, y, head.C, head.class_weight, config.seed, solver="lbfgs")
+
+
 class EncoderLinearTrainer:
     def __init__(self, config: TrainConfig):
         self.config = config
@@ -38,27 +44,16 @@ class EncoderLinearTrainer:
         return np.stack([self._cache[t] for t in texts])
 
     def fit(self, texts: list[str], y: np.ndarray) -> EncoderLinearModel:
-        head = self.config.head
-        coef, intercept = fit_heads(
-            self.embed(texts), y, head.C, head.class_weight, self.config.seed, solver="lbfgs"
-        )
+        coef, intercept = fit_encoder_heads(self.embed(texts), y, self.config)
         return EncoderLinearModel(self.encoder, coef, intercept, self.spec["batch_size"])
 
     validation_kind = "out-of-fold"
 
     def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         features = self.embed(texts)
-        head = self.config.head
 
         def fit_and_score(train_idx, val_idx):
-            coef, intercept = fit_heads(
-                features[train_idx],
-                y[train_idx],
-                head.C,
-                head.class_weight,
-                self.config.seed,
-                solver="lbfgs",
-            )
+            coef, intercept = fit_encoder_heads(features[train_idx], y[train_idx], self.config)
             model = EncoderLinearModel(self.encoder, coef, intercept)
             return model.scores_from_embeddings(features[val_idx])
 

@@ -24,8 +24,7 @@ from tqdm.auto import tqdm
 from narrascope.families.encoder_linear import build_encoder
 from narrascope.families.finetuned import WORD_EMBEDDINGS, FineTunedModel
 from training.config import TrainConfig
-from training.encoder_linear import encoder_spec
-from training.heads import fit_heads
+from training.encoder_linear import encoder_spec, fit_encoder_heads
 
 
 class FinetuneTrainer:
@@ -113,14 +112,7 @@ class FinetuneTrainer:
         embeddings = self.encoder.embed(
             [texts[i] for i in train_idx], self.spec["batch_size"], progress=True
         )
-        coef, intercept = fit_heads(
-            embeddings,
-            y[train_idx],
-            self.config.head.C,
-            self.config.head.class_weight,
-            self.config.seed,
-            "lbfgs",
-        )
+        coef, intercept = fit_encoder_heads(embeddings, y[train_idx], self.config)
         head = torch.nn.Linear(coef.shape[1], coef.shape[0])
         with torch.no_grad():
             head.weight.copy_(torch.from_numpy(coef))
