@@ -126,22 +126,10 @@ class FinetuneTrainer:
 
     def _logits(self, batch_texts: list[str], head):
         """Document logits through windows -> mean-pooled vectors -> pooled per document."""
-        torch = self.torch
         windows = self.encoder.windows(batch_texts)
         with self.encoder.autocast:
-            vectors = self.encoder.mean_pool([w.ids for w in windows]).float()
-        index = torch.tensor([w.text_index for w in windows])
-        if self.spec["pooling"] == "max":
-            pooled = torch.full((len(batch_texts), vectors.shape[1]), -torch.inf)
-            pooled = pooled.index_reduce(0, index, vectors, "amax")
-        else:  # length-weighted mean, as TextEncoder.embed combines windows
-            weights = torch.tensor([max(len(w.ids), 1) for w in windows], dtype=torch.float32)
-            total = torch.zeros(len(batch_texts)).index_add(0, index, weights)
-            summed = torch.zeros(len(batch_texts), vectors.shape[1]).index_add(
-                0, index, vectors * weights[:, None]
-            )
-            pooled = summed / total[:, None]
-        return head(torch.nn.functional.normalize(pooled, dim=1))
+            vectors = self.encoder.mean_pool([w.ids for w in windows])
+        return head(self.encoder.pool_documents(windows, vectors, len(batch_texts)))
 
     def _epoch(self, texts, y, train_idx, head, optimizer, loss_fn, epoch) -> float:
         batches = self._length_batches(texts, train_idx, epoch)

@@ -77,7 +77,7 @@ class TextEncoder:
             for start in tqdm(starts, desc="embedding", unit="batch", disable=not progress):
                 chunk = order[start : start + batch_size]
                 pooled[chunk] = self.mean_pool([windows[k].ids for k in chunk]).numpy()
-        return self._combine(windows, pooled, len(texts))
+        return self.pool_documents(windows, self.torch.from_numpy(pooled), len(texts)).numpy()
 
     def mean_pool(self, batch_ids: list[list[int]]):
         """Mean-pooled last hidden states of content-id windows (differentiable; <s> </s> added)."""
@@ -93,20 +93,24 @@ class TextEncoder:
         weights = mask.unsqueeze(-1).to(hidden.dtype)
         return ((hidden * weights).sum(dim=1) / weights.sum(dim=1)).float()
 
-    def _combine(self, windows: list[Window], pooled: np.ndarray, n: int) -> np.ndarray:
-        out = np.zeros((n, self.dim), dtype=np.float32)
+    def pool_documents(self, windows: list[Window], vectors, n: int):
+        """Window vectors -> one L2-normalised vector per text (torch, so training can backprop).
+
+        Windows combine by a mean weighted by their token counts, or by an element-wise max.
+        """
+        torch = self.torch
+        index = torch.tensor([w.text_index for w in windows], dtype=torch.long)
         if self.pooling == "max":
-            out[:] = -np.inf
-            for w, vec in zip(windows, pooled):
-                np.maximum(out[w.text_index], vec, out=out[w.text_index])
+            pooled = torch.full((n, vectors.shape[1]), -torch.inf)
+            pooled = pooled.scatter_reduce(0, index[:, None].expand_as(vectors), vectors, "amax")
         else:
-            totals = np.zeros(n, dtype=np.float32)
-            for w, vec in zip(windows, pooled):
-                weight = max(len(w.ids), 1)
-                out[w.text_index] += weight * vec
-                totals[w.text_index] += weight
-            out /= totals[:, None]
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+            weights = torch.tensor([max(len(w.ids), 1) for w in windows], dtype=torch.float32)
+            total = torch.zeros(n).index_add(0, index, weights)
+            summed = torch.zeros(n, vectors.shape[1]).index_add(
+                0, index, vectors * weights[:, None]
+            )
+            pooled = summed / total[:, None]
+        return torch.nn.functional.normalize(pooled, dim=1)
 
 
 def _load_model(auto_model, directory: Path):
