@@ -101,9 +101,10 @@ def test_batches_are_split_by_token_budget(root, tiny_encoder, tmp_path):
         _config(root, tiny_encoder, max_batch_tokens=40), tmp_path / "m"
     )
     texts = ["word " * n for n in (5, 10, 30, 2, 50)]
-    chunks = trainer._token_chunks(texts, np.arange(5))
+    trainer._count_tokens(texts)
+    chunks = trainer._token_chunks(np.arange(5))
     assert np.concatenate(chunks).tolist() == [0, 1, 2, 3, 4]  # every document, in order
     assert len(chunks) > 1
-    counts = trainer._token_counts(texts, range(5))
+    counts = trainer.counts
     for chunk in chunks:  # within budget, unless one document alone exceeds it
         assert len(chunk) == 1 or sum(counts[i] + 2 for i in chunk) <= 40

@@ -49,14 +49,15 @@ class EnsembleTrainer:
         return EnsembleModel([self.registry.load(v).model for v in self.versions], self.weights)
 
     def describe(self, model: EnsembleModel) -> dict:
+        entries = [self.registry.entry(v) for v in self.versions]
         members = [
             {
-                "version": v,
-                "model_id": self.registry.entry(v)["model_id"],
-                "files_sha256": files_digest(self.registry.entry(v)["files"]),
+                "version": e["version"],
+                "model_id": e["model_id"],
+                "files_sha256": files_digest(e["files"]),
                 "weight": w,
             }
-            for v, w in zip(self.versions, self.weights)
+            for e, w in zip(entries, self.weights)
         ]
         return {"ensemble": {"members": members}, "n_features": len(members)}
 

@@ -42,6 +42,7 @@ class FinetuneTrainer:
         self.checkpoints = Path(self.cfg.checkpoint_dir or f"{out_dir}.checkpoints")
         self.history: list[dict] = []
         self.model: FineTunedModel | None = None
+        self.counts: list[int] = []  # content tokens per training text, for batching
 
     # -- the trainer protocol ---------------------------------------------------------------------
     def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -51,8 +52,9 @@ class FinetuneTrainer:
             random_state=self.config.seed,
             stratify=y[:, -1],
         )  # last column: `Other`
-        self.model = self._train(texts, y, np.sort(train_idx), np.sort(val_idx))
-        return np.sort(val_idx), self.model.scores([texts[i] for i in np.sort(val_idx)])
+        train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
+        self.model = self._train(texts, y, train_idx, val_idx)
+        return val_idx, self.model.scores([texts[i] for i in val_idx])
 
     def fit(self, texts: list[str], y: np.ndarray) -> FineTunedModel:
         """The early-stopped model: trained on the training part, chosen on the validation part."""
@@ -73,6 +75,7 @@ class FinetuneTrainer:
     # -- training ---------------------------------------------------------------------------------
     def _train(self, texts, y, train_idx, val_idx) -> FineTunedModel:
         torch = self.torch
+        self._count_tokens(texts)
         torch.manual_seed(self.config.seed)
         encoder = self.encoder.model
         encoder.get_parameter(WORD_EMBEDDINGS).requires_grad_(not self.cfg.freeze_word_embeddings)
@@ -132,14 +135,14 @@ class FinetuneTrainer:
         return head(self.encoder.pool_documents(windows, vectors, len(batch_texts)))
 
     def _epoch(self, texts, y, train_idx, head, optimizer, loss_fn, epoch) -> float:
-        batches = self._length_batches(texts, train_idx, epoch)
+        batches = self._length_batches(train_idx, epoch)
         self.encoder.model.train()
         losses = []
         progress = tqdm(batches, desc=f"epoch {epoch}/{self.cfg.epochs}", unit="batch")
         for batch in progress:
             optimizer.zero_grad()
             loss = 0.0
-            for chunk in self._token_chunks(texts, batch):
+            for chunk in self._token_chunks(batch):
                 # Each chunk's mean loss weighted by its share of the batch: the gradient is the
                 # whole batch's, while only one chunk's activations are alive at a time.
                 target = self.torch.from_numpy(y[chunk].astype(np.float32))
@@ -152,7 +155,7 @@ class FinetuneTrainer:
         self.encoder.model.eval()
         return float(np.mean(losses))
 
-    def _length_batches(self, texts, train_idx, epoch) -> list[np.ndarray]:
+    def _length_batches(self, train_idx, epoch) -> list[np.ndarray]:
         """Batches of similar length in a seeded random order: padding costs far less.
 
         Documents are shuffled, sorted by token count within chunks of 50 batches, cut into
@@ -160,19 +163,19 @@ class FinetuneTrainer:
         """
         rng = np.random.RandomState(self.config.seed + epoch)
         order = rng.permutation(train_idx)
-        lengths = {i: n for i, n in zip(order, self._token_counts(texts, order))}
         size, chunk = self.cfg.batch_size, self.cfg.batch_size * 50
         batches = []
         for start in range(0, len(order), chunk):
-            part = sorted(order[start : start + chunk], key=lambda i: lengths[i])
+            part = sorted(order[start : start + chunk], key=lambda i: self.counts[i])
             batches += [np.array(part[i : i + size]) for i in range(0, len(part), size)]
         return [batches[i] for i in rng.permutation(len(batches))]
 
-    def _token_chunks(self, texts, batch) -> list[np.ndarray]:
+    def _token_chunks(self, batch) -> list[np.ndarray]:
         """Split a batch so that each forward pass holds at most `max_batch_tokens` tokens."""
         budget = self.cfg.max_batch_tokens
         chunks, current, used = [], [], 0
-        for i, n in zip(batch, self._token_counts(texts, batch)):
+        for i in batch:
+            n = self.counts[i]
             cost = n + 2 * (1 + n // max(self.encoder.window - self.encoder.stride, 1))
             if current and used + cost > budget:
                 chunks.append(np.array(current))
@@ -181,11 +184,9 @@ class FinetuneTrainer:
             used += cost
         return [*chunks, np.array(current)]
 
-    def _token_counts(self, texts, idx) -> list[int]:
-        if not hasattr(self, "_counts"):
-            ids = self.encoder.tokenizer.content_ids([self.encoder.prefix + t for t in texts])
-            self._counts = [len(i) for i in ids]
-        return [self._counts[i] for i in idx]
+    def _count_tokens(self, texts) -> None:
+        ids = self.encoder.tokenizer.content_ids([self.encoder.prefix + t for t in texts])
+        self.counts = [len(i) for i in ids]
 
     def _loss(self, texts, y, idx, head, loss_fn) -> float:
         total = 0.0
