@@ -9,11 +9,10 @@ Steps: 1. predict every document  2. build SemEval-style label sets (`Other` is 
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 from narrascope.artifact import utc_now, write_json
-from narrascope.metrics import LEVELS, aligned, level_sets, per_label, summary
+from narrascope.metrics import LEVELS, aligned, level_sets, per_label, summary, summary_by_group
 from narrascope.schema import Document
 
 REPORT_SCHEMA = "narrascope.eval.report/1"
@@ -28,9 +27,6 @@ CONVENTION = (
 def evaluate(predictor, docs: list[Document], data_name: str, batch_size: int = 256) -> dict:
     gold = level_sets([(d.narratives, d.subnarratives) for d in docs])
     pred = level_sets(_predicted_pairs(predictor, docs, batch_size))
-    groups = defaultdict(list)
-    for i, doc in enumerate(docs):
-        groups[doc.lang].append(i)
     report = {
         "schema": REPORT_SCHEMA,
         "created": utc_now(),
@@ -47,9 +43,7 @@ def evaluate(predictor, docs: list[Document], data_name: str, batch_size: int = 
         truth, guess, universe = aligned(gold[level], pred[level])
         report["levels"][level] = {
             "overall": summary(truth, guess),
-            "per_language": {
-                lang: summary(truth[idx], guess[idx]) for lang, idx in sorted(groups.items())
-            },
+            "per_language": summary_by_group(truth, guess, [d.lang for d in docs]),
             "per_label": _per_label_rows(truth, guess, universe),
         }
     return report

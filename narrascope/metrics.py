@@ -93,3 +93,9 @@ def aligned(gold: Sequence[frozenset], pred: Sequence[frozenset]):
     """Binarise gold and predicted sets over their joint label universe."""
     universe = sorted(set().union(*gold, *pred))
     return binarise(gold, universe), binarise(pred, universe), universe
+
+
+def summary_by_group(truth: np.ndarray, pred: np.ndarray, keys: Sequence[str]) -> dict:
+    """`summary` for each group of rows sharing a key (e.g. a language), keys sorted."""
+    keys = np.asarray(keys)
+    return {key: summary(truth[keys == key], pred[keys == key]) for key in sorted(set(keys))}

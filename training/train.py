@@ -28,7 +28,14 @@ from narrascope.artifact import (
 )
 from narrascope.data import load_documents, sha256_file
 from narrascope.decode import Decoder
-from narrascope.metrics import LEVELS, aligned, binarise, level_sets, summary
+from narrascope.metrics import (
+    LEVELS,
+    aligned,
+    binarise,
+    level_sets,
+    summary,
+    summary_by_group,
+)
 from narrascope.schema import OTHER, Document
 from narrascope.taxonomy import Taxonomy
 from training.card import write_model_card
@@ -85,14 +92,14 @@ def _label_set(doc: Document) -> frozenset[str]:
 def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder, kind: str) -> dict:
     gold = level_sets([(d.narratives, d.subnarratives) for d in docs])
     pred = level_sets([decoder.decode_labels(row, thresholds) for row in scores])
-    langs = np.array([d.lang for d in docs])
+    langs = [d.lang for d in docs]
     out = {"kind": kind, "documents": len(docs)}
     for level in LEVELS:
         truth, guess, _ = aligned(gold[level], pred[level])
-        per_language = {
-            lang: summary(truth[langs == lang], guess[langs == lang]) for lang in sorted(set(langs))
+        out[level] = {
+            **summary(truth, guess),
+            "per_language": summary_by_group(truth, guess, langs),
         }
-        out[level] = {**summary(truth, guess), "per_language": per_language}
     return {"validation": out}
 
 
