@@ -41,7 +41,8 @@ def main() -> None:
         base = base or rate
         print(
             f"{name}: {rate:6.1f} texts/s (ratio {rate / base:.2f}); held-out narratives "
-            f"samples-F1 {figures['samples_f1']:.4f}, macro-F1 {figures['macro_f1']:.4f}"
+            f"samples-F1 {figures['samples_f1']['value']:.4f}, "
+            f"macro-F1 {figures['macro_f1']['value']:.4f}"
         )
 
 

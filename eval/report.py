@@ -1,62 +1,116 @@
-"""Evaluate a model on labelled documents and write report.json (the source of truth) and report.md.
+"""Evaluate a model on labelled documents; report.json is the source of truth.
 
     narrascope eval --model production --data data/corpus/test.jsonl --out reports/latest
 
-Steps: 1. predict every document  2. build SemEval-style label sets (`Other` is a label)
-3. compute headline figures overall and per language, per-label figures overall
-4. write JSON, then render Markdown from that JSON.
+Steps: 1. predict every document once (labels and raw scores)
+2. headline figures with bootstrap intervals overall and per language, country, source type and
+   language x country; worst group and largest gap; per-label figures; most confused label pairs
+3. false positives on ordinary news (`Other`) per language and country
+4. calibration per language (needs scores) and the country-name counterfactual probe (needs the
+   model) -- both skipped when scoring a prediction file
+5. write report.json, then render report.md, report.html and the SemEval predictions file from it.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
+from eval.bootstrap import Settings
+from eval.calibration import calibration
+from eval.groups import (
+    DIMENSIONS,
+    MIN_SUPPORT,
+    extremes,
+    group_keys,
+    headline_by_group,
+    other_false_positive_rates,
+    overall,
+)
+from eval.predictions import Run, run_model
+from eval.probe import NameSets, probe
+from eval.render import render_html, render_markdown
+from eval.semeval import write_predictions
 from narrascope.artifact import utc_now, write_json
-from narrascope.metrics import LEVELS, aligned, level_sets, per_label, summary, summary_by_group
+from narrascope.metrics import HEADLINE, LEVELS, aligned, level_sets, per_label
 from narrascope.schema import Document
 
-REPORT_SCHEMA = "narrascope.eval.report/1"
+REPORT_SCHEMA = "narrascope.eval.report/2"
 CONVENTION = (
     "samples-F1 = per-document F1 averaged over documents, zero_division=0 "
     "(SemEval-2025 Task 10); 'Other' is a label; at subnarrative level a narrative "
     "without a subnarrative counts as '<narrative>.Other'; macro-F1 averages labels "
-    "with gold support > 0."
+    "with gold support > 0. Intervals: percentile bootstrap over documents."
 )
+TOP_CONFUSIONS = 15
+DEFAULT_SETTINGS = Settings()
 
 
-def evaluate(predictor, docs: list[Document], data_name: str, batch_size: int = 256) -> dict:
+def evaluate(
+    predictor,
+    docs: list[Document],
+    data_name: str,
+    settings: Settings = DEFAULT_SETTINGS,
+    min_support: int = MIN_SUPPORT,
+    names: NameSets | None = None,
+) -> dict:
+    """The full report for a live model: figures, bias views, calibration and (with names) probe."""
+    run = run_model(predictor, docs)
+    report = report_for_run(run, docs, data_name, settings, min_support)
+    report["calibration"] = calibration(docs, run.scores, run.labels, predictor.taxonomy)
+    if names is not None:
+        report["counterfactual"] = probe(predictor, docs, run.narratives, names, settings)
+    return report
+
+
+def report_for_run(
+    run: Run, docs: list[Document], data_name: str, settings: Settings, min_support: int
+) -> dict:
+    """Figures that need only predicted labels (a live run or a SemEval prediction file)."""
     gold = level_sets([(d.narratives, d.subnarratives) for d in docs])
-    pred = level_sets(_predicted_pairs(predictor, docs, batch_size))
+    pred = run.level_sets()
+    keys = group_keys(docs)
     report = {
         "schema": REPORT_SCHEMA,
         "created": utc_now(),
-        "model": {
-            "version": predictor.version,
-            "model_id": predictor.manifest["model_id"],
-            "family": predictor.manifest["family"],
-        },
+        "model": run.model,
         "data": {"name": data_name, "documents": len(docs)},
         "convention": CONVENTION,
+        "settings": {**settings.to_dict(), "min_support": min_support},
         "levels": {},
     }
     for level in LEVELS:
         truth, guess, universe = aligned(gold[level], pred[level])
-        report["levels"][level] = {
-            "overall": summary(truth, guess),
-            "per_language": summary_by_group(truth, guess, [d.lang for d in docs]),
-            "per_label": _per_label_rows(truth, guess, universe),
-        }
+        headline, headline_samples = overall(truth, guess, settings)
+        body = {"overall": headline, "groups": {}, "bias": {}}
+        for dimension in DIMENSIONS:
+            figures, samples = headline_by_group(
+                truth, guess, keys[dimension], settings, min_support
+            )
+            body["groups"][dimension] = figures
+            body["bias"][dimension] = {m: extremes(figures, samples, m, settings) for m in HEADLINE}
+        body["per_label"] = _per_label_rows(truth, guess, universe)
+        body["confusions"] = confusions(gold[level], pred[level])
+        report["levels"][level] = body
+    report["other_false_positives"] = other_false_positive_rates(
+        docs, run.predicted_other, settings, min_support
+    )
+    report["predictions"] = [
+        {"id": d.id, "narratives": list(n), "subnarratives": list(s)}
+        for d, n, s in zip(docs, run.narratives, run.subnarratives)
+    ]
     return report
 
 
-def _predicted_pairs(predictor, docs: list[Document], batch_size: int) -> list[tuple]:
-    pairs = []
-    for start in range(0, len(docs), batch_size):
-        batch = docs[start : start + batch_size]
-        # The gold language is a hint: evaluation measures narratives, not language ID.
-        outputs = predictor.predict([d.text for d in batch], [d.lang for d in batch])
-        pairs += [([s.id for s in o.narratives], [s.id for s in o.subnarratives]) for o in outputs]
-    return pairs
+def confusions(gold: list[frozenset], pred: list[frozenset], top: int = TOP_CONFUSIONS) -> list:
+    """Most frequent (missed gold label, spurious predicted label) pairs within one document."""
+    pairs = Counter(
+        (missed, spurious) for g, p in zip(gold, pred) for missed in g - p for spurious in p - g
+    )
+    return [
+        {"gold": g, "predicted": p, "documents": n}
+        for (g, p), n in sorted(pairs.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    ]
 
 
 def _per_label_rows(truth, guess, universe) -> dict:
@@ -70,52 +124,25 @@ def _per_label_rows(truth, guess, universe) -> dict:
     }
 
 
-def write_report(report: dict, out_dir: str | Path) -> dict[str, Path]:
+def write_report(report: dict, out_dir: str | Path, taxonomy) -> dict[str, Path]:
+    """report.json first; every other file is rendered from that dictionary."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out_dir / "report.json", "md": out_dir / "report.md"}
+    paths = {
+        "json": out_dir / "report.json",
+        "md": out_dir / "report.md",
+        "html": out_dir / "report.html",
+        "predictions": out_dir / "predictions.tsv",
+    }
     write_json(paths["json"], report)
     paths["md"].write_text(render_markdown(report), encoding="utf-8")
-    return paths
-
-
-def render_markdown(report: dict) -> str:
-    model, data = report["model"], report["data"]
-    lines = [
-        f"# Evaluation: {model['version']} ({model['family']}, {model['model_id']})",
-        "",
-        f"Data: `{data['name']}`, {data['documents']} documents. Created {report['created']}.",
-        "",
-        f"Convention: {report['convention']}",
-        "",
-    ]
-    for level, body in report["levels"].items():
-        lines += [
-            f"## {level.capitalize()}",
-            "",
-            "| group | n | samples-F1 | micro-F1 | macro-F1 |",
-            "|---|---:|---:|---:|---:|",
-            _row("overall", body["overall"]),
-        ]
-        lines += [_row(lang, fig) for lang, fig in body["per_language"].items()]
-        lines += [
-            "",
-            f"### Per label ({level})",
-            "",
-            "| label | precision | recall | F1 | support | predicted |",
-            "|---|---:|---:|---:|---:|---:|",
-        ]
-        lines += [
-            f"| `{lab}` | {s['precision']:.3f} | {s['recall']:.3f} | {s['f1']:.3f} | "
-            f"{s['support']} | {s['predicted']} |"
-            for lab, s in body["per_label"].items()
-        ]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _row(name: str, fig: dict) -> str:
-    return (
-        f"| {name} | {fig['n']} | {fig['samples_f1']:.3f} | {fig['micro_f1']:.3f} | "
-        f"{fig['macro_f1']:.3f} |"
+    paths["html"].write_text(render_html(report), encoding="utf-8")
+    rows = report["predictions"]
+    write_predictions(
+        paths["predictions"],
+        [r["id"] for r in rows],
+        [r["narratives"] for r in rows],
+        [r["subnarratives"] for r in rows],
+        taxonomy,
     )
+    return paths

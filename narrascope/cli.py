@@ -44,13 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--alias", help="with --register: point this alias at the new version")
     p.set_defaults(handler=_train)
 
-    p = sub.add_parser("eval", help="evaluate a registered model, write report.json and report.md")
-    p.add_argument("--model", default="production", help="version (v3) or alias (production)")
-    p.add_argument("--data", default="data/corpus/test.jsonl", help="JSONL, CSV or SemEval folder")
-    p.add_argument("--taxonomy", default="data/taxonomy.yaml")
-    p.add_argument("--out", default="reports/latest")
-    p.set_defaults(handler=_eval)
-
+    _eval_parser(sub)
     _registry_parser(sub)
 
     p = sub.add_parser("serve", help="serve a registered model with BentoML")
@@ -68,6 +62,47 @@ def _parser() -> argparse.ArgumentParser:
 
     _data_parser(sub)
     return parser
+
+
+def _eval_options(p) -> None:
+    p.add_argument("--data", default="data/corpus/test.jsonl", help="JSONL, CSV or SemEval folder")
+    p.add_argument("--taxonomy", default="data/taxonomy.yaml")
+    p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    p.add_argument("--min-support", type=int, default=5, help="groups below this size are flagged")
+
+
+def _eval_parser(sub) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="evaluate a model: report.json, report.md, report.html, predictions.tsv",
+        description="Evaluate a registered model (or score a SemEval prediction file) per "
+        "language, country and source type, with bias views and bootstrap intervals.",
+    )
+    p.add_argument("--model", default="production", help="version (v3) or alias (production)")
+    p.add_argument(
+        "--predictions", help="score this SemEval-2025 Task 10 prediction file instead of a model"
+    )
+    p.add_argument(
+        "--names",
+        help="country names for the counterfactual probe (default: the bundled "
+        "eval/probes/country_names.yaml; 'none' skips the probe)",
+    )
+    p.add_argument("--out", default="reports/latest")
+    _eval_options(p)
+    p.set_defaults(handler=_eval)
+    esub = p.add_subparsers(metavar="ACTION")
+    c = esub.add_parser(
+        "compare",
+        help="compare two models on the same data: per-group deltas and verdicts",
+        description="delta = CANDIDATE - BASELINE with paired-bootstrap intervals per language, "
+        "country and source type; exits 1 when the candidate is detectably worse anywhere.",
+    )
+    c.add_argument("baseline", help="version or alias, e.g. production")
+    c.add_argument("candidate", help="version or alias, e.g. staging or v7")
+    c.add_argument("--out", default="reports/compare")
+    _eval_options(c)
+    c.set_defaults(handler=_eval_compare)
 
 
 def _registry_parser(sub) -> None:
@@ -134,20 +169,78 @@ def _train(args) -> int:
 
 
 def _eval(args) -> int:
-    from eval.report import evaluate, write_report
+    from eval.bootstrap import Settings
+    from eval.predictions import run_from_file
+    from eval.probe import DEFAULT_NAMES, NameSets
+    from eval.report import evaluate, report_for_run, write_report
     from model_registry import Registry
     from narrascope.data import load_documents
     from narrascope.taxonomy import Taxonomy
 
-    predictor = Registry().load(args.model)
-    docs = load_documents(args.data, Taxonomy.load(args.taxonomy)).documents
-    report = evaluate(predictor, docs, data_name=args.data)
-    paths = write_report(report, args.out)
-    for level, body in report["levels"].items():
-        per_lang = "  ".join(f"{k} {v['samples_f1']:.3f}" for k, v in body["per_language"].items())
-        print(f"{level:13s} samples-F1 {body['overall']['samples_f1']:.3f} | {per_lang}")
-    print(f"wrote {paths['json']} and {paths['md']}")
+    taxonomy = Taxonomy.load(args.taxonomy)
+    docs = load_documents(args.data, taxonomy).documents
+    settings = Settings(resamples=args.resamples, seed=args.seed)
+    if args.predictions:
+        run = run_from_file(args.predictions, docs, taxonomy)
+        report = report_for_run(run, docs, args.data, settings, args.min_support)
+    else:
+        names = None if args.names == "none" else NameSets.load(args.names or DEFAULT_NAMES)
+        predictor = Registry().load(args.model)
+        report = evaluate(predictor, docs, args.data, settings, args.min_support, names)
+    paths = write_report(report, args.out, taxonomy)
+    _print_eval_summary(report)
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
     return 0
+
+
+def _print_eval_summary(report: dict) -> None:
+    from eval.render import fmt
+
+    for level, body in report["levels"].items():
+        print(f"{level:13s} samples-F1 {fmt(body['overall']['samples_f1'])}")
+        for dimension in ("language", "country"):
+            view = body["bias"][dimension]["samples_f1"]
+            if "worst" in view:
+                print(
+                    f"{'':13s} worst {dimension} {view['worst']['group']} "
+                    f"{fmt(view['worst'])}, gap {fmt(view['gap'])}"
+                )
+    fpr = report["other_false_positives"]["overall"]
+    print(f"false positives on Other: {fpr['false_positives']}/{fpr['n']} ({fmt(fpr)})")
+    if "counterfactual" in report:
+        flips = report["counterfactual"]["flip_rate"]
+        print(f"country-name swaps: {flips['flipped']}/{flips['n']} flipped ({fmt(flips)})")
+
+
+def _eval_compare(args) -> int:
+    from eval.bootstrap import Settings
+    from eval.compare import compare, regressions, write_comparison
+    from eval.predictions import run_model
+    from model_registry import Registry
+    from narrascope.data import load_documents
+    from narrascope.taxonomy import Taxonomy
+
+    docs = load_documents(args.data, Taxonomy.load(args.taxonomy)).documents
+    registry = Registry()
+    runs = [run_model(registry.load(ref), docs) for ref in (args.baseline, args.candidate)]
+    settings = Settings(resamples=args.resamples, seed=args.seed)
+    report = compare(docs, *runs, args.data, settings, args.min_support)
+    paths = write_comparison(report, args.out)
+    worse = regressions(report)
+    for row in worse:
+        print(
+            f"worse: {row['level']} {row['dimension']} {row['group']}: samples-F1 "
+            f"{row['baseline']:.3f} -> {row['candidate']:.3f} "
+            f"(delta {row['delta']['value']:+.3f} [{row['delta']['low']:+.3f}, "
+            f"{row['delta']['high']:+.3f}])"
+        )
+    overall = report["levels"]["narratives"]["overall"]["samples_f1"]
+    print(
+        f"narratives samples-F1 {overall['baseline']:.3f} -> {overall['candidate']:.3f}: "
+        f"{overall['verdict']}; {len(worse)} group(s) detectably worse"
+    )
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 1 if worse else 0
 
 
 def _registry_register(args) -> int:

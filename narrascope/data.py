@@ -174,8 +174,8 @@ def _semeval_rows(folder: Path, taxonomy: Taxonomy, lang: str):
             continue
         article_id, narr_field, sub_field = parts
         try:
-            narratives = _semeval_labels(narr_field, taxonomy)
-            subs = _semeval_labels(sub_field, taxonomy)
+            narratives = semeval_label_ids(narr_field, taxonomy)
+            subs = semeval_label_ids(sub_field, taxonomy)
         except KeyError as exc:
             yield (
                 number,
@@ -216,7 +216,7 @@ def _semeval_rows(folder: Path, taxonomy: Taxonomy, lang: str):
         )
 
 
-def _semeval_labels(field_value: str, taxonomy: Taxonomy) -> list[str]:
+def semeval_label_ids(field_value: str, taxonomy: Taxonomy) -> list[str]:
     names = [n.strip() for n in field_value.split(";") if n.strip() and n.strip() != OTHER]
     ids = [taxonomy.from_semeval_name(n) for n in names]
     return list(dict.fromkeys(i for i in ids if i is not None))

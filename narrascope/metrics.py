@@ -61,20 +61,27 @@ def per_label(truth: np.ndarray, pred: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+def samples_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    return float(per_document_f1(truth, pred).mean()) if len(truth) else 0.0
+
+
+def micro_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    pooled = float(truth.sum() + pred.sum())
+    return 2 * float((truth & pred).sum()) / pooled if pooled else 0.0
+
+
+def macro_f1(truth: np.ndarray, pred: np.ndarray) -> float:
+    stats = per_label(truth, pred)
+    present = stats["support"] > 0
+    return float(stats["f1"][present].mean()) if present.any() else 0.0
+
+
+HEADLINE = {"samples_f1": samples_f1, "micro_f1": micro_f1, "macro_f1": macro_f1}
+
+
 def summary(truth: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """Headline figures for one group of documents."""
-    if len(truth) == 0:
-        return {"samples_f1": 0.0, "micro_f1": 0.0, "macro_f1": 0.0, "n": 0}
-    stats = per_label(truth, pred)
-    tp = float((truth & pred).sum())
-    pooled = float(truth.sum() + pred.sum())
-    present = stats["support"] > 0
-    return {
-        "samples_f1": float(per_document_f1(truth, pred).mean()),
-        "micro_f1": 2 * tp / pooled if pooled else 0.0,
-        "macro_f1": float(stats["f1"][present].mean()) if present.any() else 0.0,
-        "n": int(len(truth)),
-    }
+    return {**{name: fn(truth, pred) for name, fn in HEADLINE.items()}, "n": int(len(truth))}
 
 
 LEVELS = ("narratives", "subnarratives")

@@ -37,28 +37,6 @@ def test_help_is_instant_and_lazy():
     assert time.perf_counter() - started < 10
 
 
-def test_eval_writes_per_language_report(registry_root, tmp_path, capsys):
-    code = main(
-        [
-            "--registry",
-            str(registry_root),
-            "eval",
-            "--model",
-            "production",
-            "--data",
-            "data/corpus/test.jsonl",
-            "--out",
-            str(tmp_path),
-        ]
-    )
-    assert code == 0
-    report = json.loads((tmp_path / "report.json").read_text())
-    per_lang = report["levels"]["narratives"]["per_language"]
-    assert set(per_lang) >= {"en", "ru", "uk", "zh", "es", "de", "fr", "ar"}
-    assert report["model"]["version"] == "v1"
-    assert "samples-F1" in capsys.readouterr().out
-
-
 def test_predict_command(registry_root, capsys):
     assert main(["--registry", str(registry_root), "predict", "Sanctions failed."]) == 0
     line = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -29,6 +29,7 @@ def test_committed_config_quality_floor(
     docs = load_documents(root / "data/corpus/test.jsonl", taxonomy).documents
     report = evaluate(Predictor(artifact), docs, data_name="test")
     narratives = report["levels"]["narratives"]
-    assert narratives["overall"]["samples_f1"] >= overall
-    assert min(f["samples_f1"] for f in narratives["per_language"].values()) >= per_language
-    assert report["levels"]["subnarratives"]["overall"]["samples_f1"] >= subs
+    assert narratives["overall"]["samples_f1"]["value"] >= overall
+    languages = narratives["groups"]["language"].values()
+    assert min(f["samples_f1"]["value"] for f in languages) >= per_language
+    assert report["levels"]["subnarratives"]["overall"]["samples_f1"]["value"] >= subs

@@ -1,0 +1,153 @@
+"""Champion against challenger on the same documents: per-group deltas with paired bootstrap.
+
+delta = candidate - baseline. Both models are scored on the *same* resampled documents, so the
+interval of the delta is much tighter than two independent intervals would suggest. A verdict is
+`better` when the whole interval is above zero, `worse` when it is below, and otherwise
+`no detectable difference`. The registry's promotion gate reads this report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from eval.bootstrap import DocCounts, Settings, estimate, headline, resample_weights
+from eval.groups import group_keys
+from eval.predictions import Run
+from eval.render import Page, Table, page_markdown
+from narrascope.artifact import utc_now, write_json
+from narrascope.metrics import HEADLINE, LEVELS, binarise, level_sets
+from narrascope.schema import Document
+
+COMPARE_SCHEMA = "narrascope.eval.compare/1"
+COMPARE_DIMENSIONS = ("language", "country", "source_type")
+BETTER, WORSE, SAME = "better", "worse", "no detectable difference"
+
+
+def verdict(delta: dict) -> str:
+    if delta["low"] > 0:
+        return BETTER
+    if delta["high"] < 0:
+        return WORSE
+    return SAME
+
+
+def compare(
+    docs: list[Document],
+    baseline: Run,
+    candidate: Run,
+    data_name: str,
+    settings: Settings,
+    min_support: int,
+) -> dict:
+    keys = group_keys(docs)
+    gold = level_sets([(d.narratives, d.subnarratives) for d in docs])
+    sets = {"baseline": baseline.level_sets(), "candidate": candidate.level_sets()}
+    report = {
+        "schema": COMPARE_SCHEMA,
+        "created": utc_now(),
+        "baseline": baseline.model,
+        "candidate": candidate.model,
+        "data": {"name": data_name, "documents": len(docs)},
+        "settings": {**settings.to_dict(), "min_support": min_support},
+        "convention": "delta = candidate - baseline, paired bootstrap interval; "
+        f"'{BETTER}' / '{WORSE}' when the interval excludes 0, else '{SAME}'.",
+        "levels": {},
+    }
+    for level in LEVELS:
+        universe = sorted(
+            set().union(*gold[level], *sets["baseline"][level], *sets["candidate"][level])
+        )
+        truth = binarise(gold[level], universe)
+        old = DocCounts.of(truth, binarise(sets["baseline"][level], universe))
+        new = DocCounts.of(truth, binarise(sets["candidate"][level], universe))
+        everyone = np.ones(len(docs), dtype=bool)
+        body = {"overall": _delta(old, new, everyone, settings, min_support)}
+        for dimension in COMPARE_DIMENSIONS:
+            column = keys[dimension].to_numpy()
+            body[dimension] = {
+                str(g): _delta(old, new, column == g, settings, min_support)
+                for g in sorted(set(column))
+            }
+        report["levels"][level] = body
+    return report
+
+
+def _delta(old: DocCounts, new: DocCounts, mask, settings: Settings, min_support: int) -> dict:
+    old, new, n = old.subset(mask), new.subset(mask), int(mask.sum())
+    weights = resample_weights(n, settings)  # the same draws for both models: a paired bootstrap
+    point_old, point_new = headline(old, np.ones((1, n))), headline(new, np.ones((1, n)))
+    drawn_old, drawn_new = headline(old, weights), headline(new, weights)
+    out: dict = {"n": n, "low_support": n < min_support}
+    for metric in HEADLINE:
+        before, after = float(point_old[metric][0]), float(point_new[metric][0])
+        delta = estimate(after - before, drawn_new[metric] - drawn_old[metric], settings)
+        out[metric] = {
+            "baseline": round(before, 6),
+            "candidate": round(after, 6),
+            "delta": delta,
+            "verdict": verdict(delta),
+        }
+    return out
+
+
+def regressions(report: dict, metric: str = "samples_f1") -> list[dict]:
+    """Every supported group where the candidate is detectably worse on `metric`."""
+    found = []
+    for level, body in report["levels"].items():
+        groups = [("overall", "all", body["overall"])]
+        groups += [(dim, g, fig) for dim in COMPARE_DIMENSIONS for g, fig in body[dim].items()]
+        for dimension, group, fig in groups:
+            if not fig["low_support"] and fig[metric]["verdict"] == WORSE:
+                found.append(
+                    {"level": level, "dimension": dimension, "group": group, **fig[metric]}
+                )
+    return found
+
+
+def write_comparison(report: dict, out_dir: str | Path) -> dict[str, Path]:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"json": out_dir / "compare.json", "md": out_dir / "compare.md"}
+    write_json(paths["json"], report)
+    paths["md"].write_text(page_markdown(comparison_page(report)), encoding="utf-8")
+    return paths
+
+
+def comparison_page(report: dict) -> Page:
+    old, new, settings = report["baseline"], report["candidate"], report["settings"]
+    page = Page(
+        f"Comparison: {new['version']} (candidate) against {old['version']} (baseline)",
+        [
+            f"Data: `{report['data']['name']}`, {report['data']['documents']} documents. "
+            f"Created {report['created']}.",
+            f"Convention: {report['convention']} {settings['confidence']:.0%} intervals, "
+            f"{settings['resamples']} resamples, seed {settings['seed']}.",
+        ],
+    )
+    for level, body in report["levels"].items():
+        rows = [_row("overall", "all", body["overall"])]
+        rows += [_row(d, g, f) for d in COMPARE_DIMENSIONS for g, f in body[d].items()]
+        page.tables.append(
+            Table(
+                f"{level}: samples-F1",
+                ["dimension", "group", "n", "baseline", "candidate", "delta", "verdict"],
+                rows,
+            )
+        )
+    return page
+
+
+def _row(dimension: str, group: str, fig: dict) -> list[str]:
+    f1 = fig["samples_f1"]
+    flag = " (low support)" if fig["low_support"] else ""
+    return [
+        dimension,
+        group + flag,
+        str(fig["n"]),
+        f"{f1['baseline']:.3f}",
+        f"{f1['candidate']:.3f}",
+        f"{f1['delta']['value']:+.3f} [{f1['delta']['low']:+.3f}, {f1['delta']['high']:+.3f}]",
+        f1["verdict"],
+    ]
