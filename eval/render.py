@@ -169,7 +169,7 @@ def _counterfactual(cf: dict) -> list[Table]:
         ["narrative", "added by a swap", "removed by a swap", "flip rate"],
         [
             [lab, str(r["added"]), str(r["removed"]), f"{r['flip_rate']:.3f}"]
-            for lab, r in cf["per_label"].items()
+            for lab, r in sorted(cf["per_label"].items(), key=lambda kv: -kv[1]["flip_rate"])
         ],
         level=3,
     )
