@@ -2,7 +2,9 @@
 
     <root>/versions/<version>/artifact/   the artifact's files, read-only once registered
     <root>/versions/<version>/entry.json  sha256 of every artifact file + registration facts
+    <root>/versions/<version>/reports/<stamp>/  evaluation reports attached later (lineage)
     <root>/aliases.json                   {"production": "v3", ...}, replaced atomically
+    <root>/archived.json                  versions retired from use, replaced atomically
     <root>/events.jsonl                   append-only log of what changed, when, by whom
 
 Writers take an exclusive lock on <root>/.lock, so two processes never allocate the same version
@@ -43,8 +45,14 @@ class Registry:
         self.root = Path(root) if root is not None else default_root()
 
     # -- writing ---------------------------------------------------------------------------------
-    def register(self, artifact_dir: str | Path, note: str = "") -> str:
-        """Copy an artifact in as a new immutable version; return the version id."""
+    def register(
+        self, artifact_dir: str | Path, note: str = "", lineage: dict | None = None
+    ) -> str:
+        """Copy an artifact in as a new immutable version; return the version id.
+
+        `lineage` adds facts the artifact cannot know about itself (e.g. the campaign it was
+        trained for); the rest comes from the artifact's manifest.
+        """
         artifact_dir = Path(artifact_dir)
         manifest = read_manifest(artifact_dir)
         with self._lock():
@@ -62,6 +70,7 @@ class Registry:
                 "source": str(artifact_dir),
                 "note": note,
                 "files": _hash_tree(staging / "artifact"),
+                "lineage": _lineage(manifest, **(lineage or {})),
             }
             _write_json_atomic(staging / "entry.json", entry)
             _make_read_only(staging)
@@ -69,7 +78,8 @@ class Registry:
             self._log("register", version=version, model_id=manifest["model_id"])
         return version
 
-    def set_alias(self, alias: str, ref: str) -> str:
+    def set_alias(self, alias: str, ref: str, action: str = "alias", **details) -> str:
+        """Point `alias` at a version (atomically); `action` and `details` go to the event log."""
         if not _ALIAS_RE.match(alias) or _VERSION_RE.match(alias):
             raise RegistryError(
                 f"invalid alias '{alias}': lower-case letters, digits, '-' or '_', "
@@ -77,12 +87,70 @@ class Registry:
             )
         with self._lock():
             version = self.resolve(ref)
-            aliases = self.aliases()
-            previous = aliases.get(alias)
-            aliases[alias] = version
-            _write_json_atomic(self.root / "aliases.json", aliases)
-            self._log("alias", alias=alias, version=version, previous=previous)
+            if version in self.archived():
+                raise RegistryError(f"{version} is archived; it cannot be given an alias")
+            previous = self._move_alias(alias, version)
+            self._log(action, alias=alias, version=version, previous=previous, **details)
         return version
+
+    def rollback(self, alias: str) -> tuple[str, str]:
+        """Return `alias` to the version it pointed at before its current one: (from, to)."""
+        with self._lock():
+            history = self.alias_history(alias)
+            if len(history) < 2:
+                raise RegistryError(f"alias '{alias}' has no earlier version to roll back to")
+            current, target = history[-1], history[-2]
+            self._move_alias(alias, target)
+            self._log("rollback", alias=alias, version=target, previous=current)
+        return current, target
+
+    def archive(self, ref: str, note: str = "") -> str:
+        """Retire a version: it keeps its files and lineage but can no longer be aliased."""
+        with self._lock():
+            version = self.resolve(ref)
+            pointing = sorted(a for a, v in self.aliases().items() if v == version)
+            if pointing:
+                raise RegistryError(
+                    f"{version} is the target of {', '.join(pointing)}; move the alias first"
+                )
+            archived = sorted(set(self.archived()) | {version}, key=lambda v: int(v[1:]))
+            _write_json_atomic(self.root / "archived.json", archived)
+            self._log("archive", version=version, note=note)
+        return version
+
+    def gc(self) -> list[str]:
+        """Delete the artifact files of archived versions no alias points to; keep their entries."""
+        removed = []
+        with self._lock():
+            live = set(self.aliases().values())
+            for version in self.archived():
+                folder = self.root / "versions" / version / "artifact"
+                if version in live or not folder.exists():
+                    continue
+                _make_writable(folder)
+                shutil.rmtree(folder)
+                removed.append(version)
+                self._log("gc", version=version)
+        return removed
+
+    def attach_report(self, ref: str, report_dir: str | Path) -> Path:
+        """Keep an evaluation report beside a version (outside its hashed artifact)."""
+        version = self.resolve(ref)
+        source = Path(report_dir)
+        stamp = utc_now().replace(":", "").replace("+0000", "Z")
+        target = self.root / "versions" / version / "reports" / stamp
+        with self._lock():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(source, target, dirs_exist_ok=True)
+            self._log(
+                "evaluate",
+                version=version,
+                folder=str(target.relative_to(self.root)),
+                files={
+                    p.name: sha256_file(p) for p in sorted(target.iterdir()) if p.suffix == ".json"
+                },
+            )
+        return target
 
     # -- reading ---------------------------------------------------------------------------------
     def aliases(self) -> dict[str, str]:
@@ -120,19 +188,11 @@ class Registry:
     def verify(self, ref: str) -> Path:
         """Re-hash every file; raise ArtifactError naming each changed, added or missing file."""
         entry, path = self.entry(ref), self.artifact_path(ref)
-        actual = _hash_tree(path)
-        problems = [
-            f"{name}: modified"
-            for name, digest in entry["files"].items()
-            if name in actual and actual[name] != digest
-        ]
-        problems += [f"{name}: missing" for name in entry["files"] if name not in actual]
-        problems += [f"{name}: unexpected file" for name in actual if name not in entry["files"]]
-        if problems:
-            raise ArtifactError(
-                f"integrity check failed for {entry['version']} ({path}): "
-                + "; ".join(sorted(problems))
+        if not path.exists():
+            raise RegistryError(
+                f"{entry['version']} was archived and garbage-collected: its files are gone"
             )
+        check_files(path, entry["files"], f"{entry['version']} ({path})")
         return path
 
     def load(self, ref: str):
@@ -144,6 +204,40 @@ class Registry:
         return Predictor(
             path, version=version, loader=self.load, registry_files=self.entry(version)["files"]
         )
+
+    def archived(self) -> list[str]:
+        path = self.root / "archived.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else []
+
+    def alias_history(self, alias: str) -> list[str]:
+        """Targets `alias` has had, oldest first, with rolled-back targets removed."""
+        history: list[str] = []
+        for event in self.events():
+            if event.get("alias") != alias:
+                continue
+            if event["action"] == "rollback":
+                if history:
+                    history.pop()
+            else:
+                history.append(event["version"])
+        return history
+
+    def lineage(self, ref: str) -> dict:
+        """Where a version came from and what has happened to it since."""
+        entry = self.entry(ref)
+        version = entry["version"]
+        return {
+            "version": version,
+            "model_id": entry["model_id"],
+            "registered": entry["registered"],
+            "by": entry["by"],
+            **entry.get("lineage", {}),
+            "evaluations": [
+                e for e in self.events() if e["action"] == "evaluate" and e["version"] == version
+            ],
+            "aliases": sorted(a for a, v in self.aliases().items() if v == version),
+            "archived": version in self.archived(),
+        }
 
     def events(self) -> list[dict]:
         path = self.root / "events.jsonl"
@@ -162,6 +256,13 @@ class Registry:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def _move_alias(self, alias: str, version: str) -> str | None:
+        aliases = self.aliases()
+        previous = aliases.get(alias)
+        aliases[alias] = version
+        _write_json_atomic(self.root / "aliases.json", aliases)
+        return previous
+
     def _next_version(self) -> str:
         existing = [int(v[1:]) for v in self.versions()]
         return f"v{max(existing, default=0) + 1}"
@@ -172,6 +273,34 @@ class Registry:
             handle.write(json.dumps(event, ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def _lineage(manifest: dict, **extra) -> dict:
+    return {
+        "git_commit": manifest.get("git_commit"),
+        "config_sha256": manifest.get("config_sha256"),
+        "config": manifest.get("config"),
+        "data_files": manifest.get("data", {}).get("files", {}),
+        "data_cards": manifest.get("data_cards", {}),
+        "taxonomy_version": manifest.get("taxonomy_version"),
+        "taxonomy_sha256": manifest.get("taxonomy_sha256"),
+        "parent": manifest.get("parent"),
+        **extra,
+    }
+
+
+def check_files(folder: Path, expected: dict[str, str], what: str) -> None:
+    """Raise ArtifactError naming every modified, missing or unexpected file under `folder`."""
+    actual = _hash_tree(folder)
+    problems = [
+        f"{name}: modified"
+        for name, digest in expected.items()
+        if name in actual and actual[name] != digest
+    ]
+    problems += [f"{name}: missing" for name in expected if name not in actual]
+    problems += [f"{name}: unexpected file" for name in actual if name not in expected]
+    if problems:
+        raise ArtifactError(f"integrity check failed for {what}: " + "; ".join(sorted(problems)))
 
 
 def _hash_tree(folder: Path) -> dict[str, str]:
@@ -194,6 +323,12 @@ def _make_read_only(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
             path.chmod(stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+
+
+def _make_writable(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            path.chmod(stat.S_IRUSR | stat.S_IWUSR)
 
 
 def _who() -> str:

@@ -89,6 +89,9 @@ def _eval_parser(sub) -> None:
         "eval/probes/country_names.yaml; 'none' skips the probe)",
     )
     p.add_argument("--out", default="reports/latest")
+    p.add_argument(
+        "--attach", action="store_true", help="keep the report beside the version in the registry"
+    )
     _eval_options(p)
     p.set_defaults(handler=_eval)
     esub = p.add_subparsers(metavar="ACTION")
@@ -121,6 +124,43 @@ def _registry_parser(sub) -> None:
     p = rsub.add_parser("verify", help="re-hash a version's files")
     p.add_argument("ref")
     p.set_defaults(handler=_registry_verify)
+    p = rsub.add_parser(
+        "promote",
+        help="move an alias to a version if the promotion gate passes",
+        description="Evaluate the candidate and the alias's current version on the same data; "
+        "refuse (exit 1) when a language or country regresses beyond the policy's tolerance.",
+    )
+    p.add_argument("ref", help="candidate version or alias, e.g. v7 or staging")
+    p.add_argument("--to", dest="alias", default="production", help="alias to move")
+    p.add_argument(
+        "--data",
+        action="append",
+        help="evaluation data (repeatable; default data/corpus/test.jsonl)",
+    )
+    p.add_argument("--policy", default="configs/gates/promotion.yaml")
+    p.add_argument("--out", default="reports/promotion", help="where compare.json/md go")
+    p.add_argument("--force", action="store_true", help="promote despite a refusal (logged)")
+    p.add_argument("--reason", default="", help="why (recorded in the event log)")
+    p.set_defaults(handler=_registry_promote)
+    p = rsub.add_parser("rollback", help="return an alias to its previous version")
+    p.add_argument("alias", nargs="?", default="production")
+    p.set_defaults(handler=_registry_rollback)
+    p = rsub.add_parser("archive", help="retire a version (never one an alias points to)")
+    p.add_argument("ref")
+    p.add_argument("--note", default="")
+    p.set_defaults(handler=_registry_archive)
+    p = rsub.add_parser("gc", help="delete files of archived versions no alias points to")
+    p.set_defaults(handler=_registry_gc)
+    p = rsub.add_parser(
+        "lineage", help="config, data, taxonomy, parent and evaluations of a version"
+    )
+    p.add_argument("ref")
+    p.set_defaults(handler=_registry_lineage)
+    p = rsub.add_parser(
+        "export-bento", help="copy a version into BentoML's model store, pinned by version"
+    )
+    p.add_argument("ref")
+    p.set_defaults(handler=_registry_export_bento)
     alias = rsub.add_parser("alias", help="set or get an alias")
     asub = alias.add_subparsers(metavar="OP", required=True)
     p = asub.add_parser("set")
@@ -188,6 +228,9 @@ def _eval(args) -> int:
         predictor = Registry().load(args.model)
         report = evaluate(predictor, docs, args.data, settings, args.min_support, names)
     paths = write_report(report, args.out, taxonomy)
+    if args.attach and not args.predictions:
+        kept = Registry().attach_report(predictor.version, args.out)
+        print(f"attached to {predictor.version}: {kept}")
     _print_eval_summary(report)
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     return 0
@@ -241,6 +284,81 @@ def _eval_compare(args) -> int:
     )
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     return 1 if worse else 0
+
+
+def _registry_promote(args) -> int:
+    from eval.gate import GatePolicy, language_lines, run_gate
+    from model_registry import Registry
+    from narrascope.data import load_documents
+
+    registry = Registry()
+    candidate = registry.resolve(args.ref)
+    policy = GatePolicy.load(args.policy)
+    taxonomy = registry.load(candidate).taxonomy  # the candidate's labels may be new
+    paths = args.data or ["data/corpus/test.jsonl"]
+    docs = [d for path in paths for d in load_documents(path, taxonomy).documents]
+    decision = run_gate(registry, candidate, args.alias, docs, " + ".join(paths), policy, args.out)
+    if decision.note:
+        print(decision.note)
+    if decision.comparison:
+        print("\n".join(language_lines(decision.comparison, policy.metric)))
+        print(f"comparison written to {args.out}/compare.md")
+    for failure in decision.failures:
+        print(f"REFUSED: {failure}")
+    if not decision.passed and not args.force:
+        print(f"gate refused {candidate} for '{args.alias}' (use --force to override; logged)")
+        return 1
+    gate = "passed" if decision.passed else "overridden"
+    registry.set_alias(
+        args.alias,
+        candidate,
+        action="promote",
+        gate=gate,
+        failures=decision.failures,
+        reason=args.reason,
+    )
+    print(f"'{args.alias}' -> {candidate} (gate {gate})")
+    return 0
+
+
+def _registry_rollback(args) -> int:
+    from model_registry import Registry
+
+    current, target = Registry().rollback(args.alias)
+    print(f"'{args.alias}': {current} -> {target}")
+    return 0
+
+
+def _registry_archive(args) -> int:
+    from model_registry import Registry
+
+    print(f"archived {Registry().archive(args.ref, note=args.note)}")
+    return 0
+
+
+def _registry_gc(args) -> int:
+    from model_registry import Registry
+
+    removed = Registry().gc()
+    print("removed files of " + (", ".join(removed) if removed else "nothing"))
+    return 0
+
+
+def _registry_lineage(args) -> int:
+    from model_registry import Registry
+
+    print(json.dumps(Registry().lineage(args.ref), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _registry_export_bento(args) -> int:
+    from model_registry import Registry
+    from model_registry.bento import export_to_bentoml
+
+    tag = export_to_bentoml(Registry(), args.ref)
+    print(f"exported {tag}")
+    print(f"pin it: bentofile.yaml `models: [{tag}]` and env NARRASCOPE_BENTO_MODEL={tag}")
+    return 0
 
 
 def _registry_register(args) -> int:

@@ -4,7 +4,8 @@
 
 The model is resolved once at start-up from the registry ($NARRASCOPE_REGISTRY, default
 ./registry) by $NARRASCOPE_MODEL (an alias or a version, default `production`), and the exact
-version is reported by every response and by GET /v1/model.
+version is reported by every response and by GET /v1/model. In a built bento, set
+$NARRASCOPE_BENTO_MODEL (e.g. narrascope-model:v3) to serve the version packaged with it.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import bentoml
 from fastapi import FastAPI
 
 from model_registry import Registry
+from model_registry.bento import load_from_bentoml
 from serving.schemas import PredictRequest, PredictResponse, ResultOut
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -26,9 +28,14 @@ api = FastAPI(title="narrascope model info")
 @bentoml.asgi_app(api, path="/v1")
 class Narrascope:
     def __init__(self) -> None:
-        registry = Registry()
-        self.version = registry.resolve(os.environ.get("NARRASCOPE_MODEL", "production"))
-        self.predictor = registry.load(self.version)
+        bento_tag = os.environ.get("NARRASCOPE_BENTO_MODEL")
+        if bento_tag:  # a version packaged into the bento by `registry export-bento`
+            self.predictor = load_from_bentoml(bento_tag)
+            self.version = self.predictor.version
+        else:
+            registry = Registry()
+            self.version = registry.resolve(os.environ.get("NARRASCOPE_MODEL", "production"))
+            self.predictor = registry.load(self.version)
 
     @bentoml.api(route="/v1/predict", input_spec=PredictRequest, output_spec=PredictResponse)
     def predict(self, texts, threshold: float | None = None) -> PredictResponse:

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST_CONFIG = {
     "train_data": ["data/corpus/train.jsonl"],
     "taxonomy": "data/taxonomy.yaml",
+    "data_cards": ["data_cards/narrascope-corpus.md"],
     "seed": 13,
     "linear": {"ngram_range": [2, 4], "max_features": 20000},
     "thresholds": {"folds": 3},
@@ -69,3 +70,31 @@ def tiny_encoder(tmp_path_factory, root) -> Path:
 
     texts = [d.text for d in load_documents(root / "data/corpus/train.jsonl").documents]
     return build_tiny_encoder(tmp_path_factory.mktemp("tiny-encoder"), texts)
+
+
+@pytest.fixture(scope="session")
+def degraded_registry(registry_root, artifact, tmp_path_factory):
+    """v1 (the session model, `production`) and v2: the same recipe with every Chinese document
+    taught as one narrative -- a model deliberately degraded in one language."""
+    import json
+    import shutil
+
+    from model_registry import Registry
+    from training.config import TrainConfig
+    from training.train import train
+
+    work = tmp_path_factory.mktemp("degraded")
+    rows = [
+        json.loads(line) for line in (ROOT / "data/corpus/train.jsonl").read_text().splitlines()
+    ]
+    for row in rows:
+        if row["lang"] == "zh":
+            row["narratives"], row["subnarratives"] = ["CC.hoax"], []
+    data = work / "train.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    config = TrainConfig.from_dict({**FAST_CONFIG, "train_data": [str(data)]})
+    degraded = train(config, work / "artifact", root=ROOT)
+    registry_path = work / "registry"
+    shutil.copytree(registry_root, registry_path)
+    Registry(registry_path).register(degraded, note="Chinese labels corrupted")
+    return registry_path

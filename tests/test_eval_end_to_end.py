@@ -73,30 +73,6 @@ def test_html_report_renders_in_headless_chromium(eval_dir, tmp_path):
     assert pixels.getextrema()[0] < 100  # something dark (text, tables) was drawn
 
 
-@pytest.fixture(scope="module")
-def degraded_registry(registry_root, fast_config, root, tmp_path_factory):
-    """The session model as v1 plus v2: the same recipe with every Chinese label made wrong."""
-    from model_registry import Registry
-    from training.config import TrainConfig
-    from training.train import train
-
-    work = tmp_path_factory.mktemp("degraded")
-    rows = [
-        json.loads(line) for line in (root / "data/corpus/train.jsonl").read_text().splitlines()
-    ]
-    for row in rows:
-        if row["lang"] == "zh":  # every Chinese text taught as one (mostly wrong) narrative
-            row["narratives"], row["subnarratives"] = ["CC.hoax"], []
-    data = work / "train.jsonl"
-    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    config = TrainConfig.from_dict({**fast_config, "train_data": [str(data)]})
-    artifact = train(config, work / "artifact", root=root)
-    registry_path = work / "registry"
-    shutil.copytree(registry_root, registry_path)
-    Registry(registry_path).register(artifact, note="Chinese labels corrupted")
-    return registry_path
-
-
 def test_compare_finds_the_degraded_language(degraded_registry, tmp_path, capsys):
     argv = ["--registry", str(degraded_registry), "eval", "compare", "v1", "v2"]
     code = main([*argv, "--out", str(tmp_path), "--resamples", "500"])

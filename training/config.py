@@ -87,6 +87,8 @@ class TrainConfig:
     family: str = "linear"
     train_data: tuple[str, ...] = ("data/corpus/train.jsonl",)
     taxonomy: str = "data/taxonomy.yaml"
+    data_cards: tuple[str, ...] = ()  # the cards describing train_data; hashed into lineage
+    parent: str | None = None  # registry version this model continues from (lineage only)
     seed: int = 13
     linear: LinearConfig = field(default_factory=LinearConfig)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)
@@ -121,8 +123,9 @@ class TrainConfig:
             raw[key] = kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in part.items()})
         if isinstance(raw.get("train_data"), str):
             raw["train_data"] = [raw["train_data"]]
-        if "train_data" in raw:
-            raw["train_data"] = tuple(raw["train_data"])
+        for key in ("train_data", "data_cards"):
+            if key in raw:
+                raw[key] = tuple(raw[key])
         config = cls(**raw)
         if config.family not in FAMILIES:
             raise DataError(

@@ -136,6 +136,9 @@ def _manifest(config, taxonomy, docs, labels, thresholds, validation, root, extr
         "thresholds": {lab: float(t) for lab, t in zip(labels, thresholds)},
         "languages": sorted({d.lang for d in docs} - {"und"}),
         "taxonomy_version": taxonomy.version,
+        "taxonomy_sha256": sha256_file(root / config.taxonomy),
+        "data_cards": {p: sha256_file(root / p) for p in config.data_cards},
+        "parent": config.parent,
         "config": config.to_dict(),
         "config_sha256": config.digest(),
         "data": {

@@ -1,0 +1,117 @@
+"""The promotion gate: may a candidate replace the model an alias points to?
+
+It compares both models on the same documents (`eval.compare`) and refuses, naming the group and
+the figures, when a supported group is detectably worse by more than the tolerance, or when a
+language the policy requires is missing from the evaluation data. The rule needs *both* a
+detectable drop and a drop beyond tolerance: 17 documents per language make single-document
+wobbles of 0.06 common, and a gate that fires on noise gets overridden until nobody reads it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from eval.bootstrap import Settings
+from eval.compare import compare, write_comparison
+from eval.predictions import run_model
+from narrascope.errors import DataError
+from narrascope.schema import Document
+
+DEFAULT_POLICY = Path("configs/gates/promotion.yaml")
+
+
+@dataclass(frozen=True)
+class GatePolicy:
+    metric: str = "samples_f1"
+    tolerance: float = 0.02
+    levels: tuple[str, ...] = ("narratives", "subnarratives")
+    dimensions: tuple[str, ...] = ("language", "country")
+    required_languages: tuple[str, ...] = ()
+    min_support: int = 5
+    resamples: int = 1000
+    seed: int = 0
+
+    @classmethod
+    def load(cls, path: str | Path) -> GatePolicy:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        known = {f.name for f in fields(cls)}
+        for key in raw:
+            if key not in known:
+                raise DataError(
+                    f"unknown setting (known: {', '.join(sorted(known))})",
+                    file=str(path),
+                    field=key,
+                )
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+
+
+@dataclass
+class GateDecision:
+    passed: bool
+    failures: list[str] = field(default_factory=list)
+    note: str = ""
+    comparison: dict | None = None
+
+
+def decide(comparison: dict, docs: list[Document], policy: GatePolicy) -> GateDecision:
+    failures = _missing_languages(docs, policy)
+    for level in policy.levels:
+        body = comparison["levels"][level]
+        groups = [("overall", "all", body["overall"])]
+        groups += [(d, g, fig) for d in policy.dimensions for g, fig in body[d].items()]
+        for dimension, group, fig in groups:
+            figure = fig[policy.metric]
+            delta = figure["delta"]
+            if fig["low_support"] or not (delta["high"] < 0 and delta["value"] < -policy.tolerance):
+                continue
+            failures.append(
+                f"{level}, {dimension} {group} (n={fig['n']}): {policy.metric} "
+                f"{figure['baseline']:.3f} -> {figure['candidate']:.3f}, delta "
+                f"{delta['value']:+.3f} [{delta['low']:+.3f}, {delta['high']:+.3f}] "
+                f"beyond tolerance {policy.tolerance}"
+            )
+    return GateDecision(not failures, failures, comparison=comparison)
+
+
+def _missing_languages(docs: list[Document], policy: GatePolicy) -> list[str]:
+    counts = Counter(d.lang for d in docs)
+    return [
+        f"required language {lang} has {counts[lang]} documents in the evaluation data "
+        f"(needs {policy.min_support})"
+        for lang in policy.required_languages
+        if counts[lang] < policy.min_support
+    ]
+
+
+def run_gate(
+    registry, candidate: str, alias: str, docs, data_name, policy, out_dir
+) -> GateDecision:
+    """Compare `candidate` with the alias's current version; write compare.json/md to `out_dir`."""
+    current = registry.aliases().get(alias)
+    if current is None:
+        return GateDecision(True, note=f"alias '{alias}' is not set yet: nothing to compare with")
+    if current == candidate:
+        return GateDecision(True, note=f"'{alias}' already points to {candidate}")
+    runs = [run_model(registry.load(ref), docs) for ref in (current, candidate)]
+    settings = Settings(resamples=policy.resamples, seed=policy.seed)
+    comparison = compare(docs, *runs, data_name, settings, policy.min_support)
+    write_comparison(comparison, out_dir)
+    return decide(comparison, docs, policy)
+
+
+def language_lines(comparison: dict, metric: str = "samples_f1") -> list[str]:
+    """One line per language: the per-language verdict an engineer reads before promoting."""
+    lines = []
+    for level, body in comparison["levels"].items():
+        for lang, fig in body["language"].items():
+            f = fig[metric]
+            d = f["delta"]
+            lines.append(
+                f"{level:13s} {lang}: {f['baseline']:.3f} -> {f['candidate']:.3f} "
+                f"({d['value']:+.3f} [{d['low']:+.3f}, {d['high']:+.3f}]) {f['verdict']}"
+            )
+    return lines
