@@ -14,7 +14,7 @@ export NARRASCOPE_REGISTRY ?= $(CURDIR)/registry
 # register it as `production`, evaluate it, serve it on 127.0.0.1:3000.
 run: $(STAMP)
 	$(NS) train --config configs/finetuned.yaml --out artifacts/finetuned --register --alias production
-	$(NS) eval --model production --data data/corpus/test.jsonl --out reports/latest
+	$(NS) eval --model production --data data/corpus/test.jsonl --out reports/latest --attach
 	@echo ""
 	@echo "Try it (in another terminal) once the server says it is ready:"
 	@echo "  curl -s -X POST http://127.0.0.1:3000/v1/predict -H 'Content-Type: application/json' \\"

@@ -62,13 +62,13 @@ def render_card(root: Path) -> str:
             _cross(docs, langs, countries, lambda d, lang, c: d.lang == lang and d.country == c),
             "### Narrative labels per language (a document can carry several)",
             "",
-            _label_table(docs, taxonomy, langs, key=lambda d: d.lang),
+            _label_table(docs, taxonomy.narrative_ids, langs, key=lambda d: d.lang),
             "### Narrative labels per language × country (documents carrying each narrative)",
             "",
             _three_way(docs, taxonomy),
             "### Narrative labels per country",
             "",
-            _label_table(docs, taxonomy, countries, key=lambda d: d.country),
+            _label_table(docs, taxonomy.narrative_ids, countries, key=lambda d: d.country),
             "### Subnarrative labels per language",
             "",
             _table(
@@ -148,14 +148,14 @@ def _header(root, taxonomy, splits, docs, points, langs, countries) -> str:
     return "\n".join(lines)
 
 
-def _label_table(docs, taxonomy, groups, key) -> str:
+def _label_table(docs, narrative_ids, groups, key) -> str:
     rows = [
         [
             f"`{n}`",
             *[sum(n in d.narratives and key(d) == g for d in docs) for g in groups],
             sum(n in d.narratives for d in docs),
         ]
-        for n in taxonomy.narrative_ids
+        for n in narrative_ids
     ]
     rows.append(
         [

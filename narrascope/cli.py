@@ -61,7 +61,37 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_predict)
 
     _data_parser(sub)
+    _campaign_parser(sub)
     return parser
+
+
+def _campaign_parser(sub) -> None:
+    campaign = sub.add_parser("campaign", help="retrain for a new influence campaign")
+    csub = campaign.add_subparsers(metavar="ACTION", required=True)
+    p = csub.add_parser(
+        "add",
+        help="validate, card, retrain, register as staging, compare with production",
+        description="Validate the campaign's documents (and taxonomy patch and talking points), "
+        "write its data card, retrain with the production model's recipe on old + new data, "
+        "register the candidate as 'staging', and print the comparison and the gate's verdict.",
+    )
+    p.add_argument("--name", required=True, help="campaign slug, e.g. biolabs")
+    p.add_argument("--data", required=True, help="the campaign's labelled documents (JSONL/CSV)")
+    p.add_argument("--taxonomy-patch", help="YAML adding narratives/subnarratives")
+    p.add_argument("--talking-points", help="JSONL of new talking points")
+    p.add_argument("--base", default="production", help="model whose recipe is retrained")
+    p.add_argument("--config", help="train with this config instead of the base model's recipe")
+    p.add_argument("--eval-data", default="data/corpus/test.jsonl", help="old held-out data")
+    p.add_argument("--base-talking-points", default="data/talking_points.jsonl")
+    p.add_argument("--workdir", help="where everything is written (default campaigns/NAME)")
+    p.add_argument("--cards-dir", default="data_cards", help="where the data card is written")
+    p.add_argument("--held-out", type=float, default=0.3, help="share of new documents held out")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--policy", default="configs/gates/promotion.yaml")
+    p.add_argument(
+        "--validate-only", action="store_true", help="stop after validation and the data card"
+    )
+    p.set_defaults(handler=_campaign_add)
 
 
 def _eval_options(p) -> None:
@@ -287,7 +317,7 @@ def _eval_compare(args) -> int:
 
 
 def _registry_promote(args) -> int:
-    from eval.gate import GatePolicy, language_lines, run_gate
+    from eval.gate import GatePolicy, run_gate
     from model_registry import Registry
     from narrascope.data import load_documents
 
@@ -298,13 +328,7 @@ def _registry_promote(args) -> int:
     paths = args.data or ["data/corpus/test.jsonl"]
     docs = [d for path in paths for d in load_documents(path, taxonomy).documents]
     decision = run_gate(registry, candidate, args.alias, docs, " + ".join(paths), policy, args.out)
-    if decision.note:
-        print(decision.note)
-    if decision.comparison:
-        print("\n".join(language_lines(decision.comparison, policy.metric)))
-        print(f"comparison written to {args.out}/compare.md")
-    for failure in decision.failures:
-        print(f"REFUSED: {failure}")
+    _print_gate(decision, Path(args.out), policy.metric)
     if not decision.passed and not args.force:
         print(f"gate refused {candidate} for '{args.alias}' (use --force to override; logged)")
         return 1
@@ -319,6 +343,18 @@ def _registry_promote(args) -> int:
     )
     print(f"'{args.alias}' -> {candidate} (gate {gate})")
     return 0
+
+
+def _print_gate(decision, out: Path, metric: str) -> None:
+    from eval.gate import language_lines
+
+    if decision.note:
+        print(decision.note)
+    if decision.comparison:
+        print("\n".join(language_lines(decision.comparison, metric)))
+        print(f"comparison written to {out / 'compare.md'}")
+    for failure in decision.failures:
+        print(f"REFUSED: {failure}")
 
 
 def _registry_rollback(args) -> int:
@@ -475,6 +511,87 @@ def _data_card(args) -> int:
         return 0
     CARD_PATH.write_text(text, encoding="utf-8")
     print(f"wrote {CARD_PATH}")
+    return 0
+
+
+def _campaign_add(args) -> int:
+    from data_cards.campaign import render_campaign_card
+    from eval.gate import GatePolicy, run_gate
+    from eval.probe import NameSets
+    from eval.report import evaluate, write_report
+    from model_registry import Registry
+    from narrascope.data import load_documents, sha256_file
+    from training.campaign import campaign_config, prepare
+    from training.config import TrainConfig
+    from training.train import train
+
+    registry = Registry()
+    base = registry.resolve(args.base)
+    recipe = (
+        TrainConfig.from_yaml(args.config).to_dict()
+        if args.config
+        else registry.load(base).manifest["config"]
+    )
+    workdir = Path(args.workdir or f"campaigns/{args.name}")
+    sources = {"data": args.data, "taxonomy_patch": args.taxonomy_patch}
+    sources["talking_points"] = args.talking_points
+    sources = {role: path for role, path in sources.items() if path}
+    # 1. validate, split, card
+    campaign = prepare(
+        args.name,
+        args.data,
+        workdir,
+        base_taxonomy=recipe["taxonomy"],
+        base_talking_points=args.base_talking_points,
+        existing_data=recipe["train_data"],
+        taxonomy_patch=args.taxonomy_patch,
+        talking_points=args.talking_points,
+        held_out=args.held_out,
+        seed=args.seed,
+    )
+    card = Path(args.cards_dir) / f"campaign-{args.name}.md"
+    card.parent.mkdir(parents=True, exist_ok=True)
+    card.write_text(render_campaign_card(campaign, sources), encoding="utf-8")
+    print(
+        f"validated {len(campaign.train) + len(campaign.test)} documents "
+        f"({len(campaign.train)} train, {len(campaign.test)} held out), taxonomy "
+        f"{campaign.taxonomy.version}; data card {card}"
+    )
+    if args.validate_only:
+        return 0
+    # 2. retrain with the base model's recipe, register as staging with lineage
+    config = campaign_config(recipe, campaign, str(card), parent=base)
+    artifact = train(config, workdir / "artifact")
+    lineage = {
+        "campaign": args.name,
+        "campaign_files": {str(path): sha256_file(path) for path in sources.values()},
+    }
+    version = registry.register(artifact, note=f"campaign {args.name}", lineage=lineage)
+    registry.set_alias("staging", version, action="campaign", campaign=args.name)
+    print(f"registered {version} as 'staging' (recipe of {base}, {config.family})")
+    # 3. evaluate on old + new held-out data, then the gate against production
+    docs = load_documents(args.eval_data, campaign.taxonomy).documents + campaign.test
+    data_name = f"{args.eval_data} + {campaign.test_path}"
+    report = evaluate(registry.load(version), docs, data_name, names=NameSets.load())
+    write_report(report, workdir / "reports" / "candidate", campaign.taxonomy)
+    registry.attach_report(version, workdir / "reports" / "candidate")
+    per_label = report["levels"]["narratives"]["per_label"]
+    for label in sorted({n for d in campaign.test for n in d.narratives}):
+        row = per_label.get(label, {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0})
+        print(
+            f"{label} on held-out data: precision {row['precision']:.3f}, recall "
+            f"{row['recall']:.3f}, F1 {row['f1']:.3f} (support {row['support']})"
+        )
+    policy = GatePolicy.load(args.policy)
+    out = workdir / "reports" / "compare"
+    decision = run_gate(registry, version, "production", docs, data_name, policy, out)
+    _print_gate(decision, out, policy.metric)
+    verdict = "would PASS" if decision.passed else "would REFUSE"
+    print(f"gate {verdict} {version} for 'production'")
+    print(
+        f"next: narrascope registry promote {version} --to production --data {args.eval_data} "
+        f"--data {campaign.test_path}"
+    )
     return 0
 
 

@@ -5,6 +5,7 @@ A subnarrative implies its narrative; `make_consistent` enforces that on predict
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +121,56 @@ class Taxonomy:
         if name not in lookup:
             raise KeyError(name)
         return lookup[name]
+
+
+def apply_patch(base: dict, patch: dict, source: str = "<patch>") -> dict:
+    """The raw taxonomy `base` with a campaign's patch applied (both as read from YAML).
+
+    A patch has a new `version`, and adds `narratives` (each with `domain` and its
+    subnarratives) and/or `subnarratives` (each with `parent`, an existing narrative). Ids are
+    never reused, so a patch that names an existing id is refused rather than merged.
+    """
+    if not isinstance(patch, dict) or "version" not in patch:
+        raise DataError("a taxonomy patch needs a 'version'", file=source)
+    if str(patch["version"]) == str(base["version"]):
+        raise DataError(
+            f"patch version {patch['version']} equals the taxonomy's; bump it", file=source
+        )
+    unknown = set(patch) - {"version", "narratives", "subnarratives"}
+    if unknown:
+        raise DataError(f"unknown patch keys: {', '.join(sorted(unknown))}", file=source)
+    merged = copy.deepcopy(base)
+    merged["version"] = str(patch["version"])
+    domains = {d["id"]: d for d in merged["domains"]}
+    narratives = {n["id"]: n for d in merged["domains"] for n in d.get("narratives", [])}
+    taken = set(domains) | set(narratives)
+    taken |= {s["id"] for n in narratives.values() for s in n.get("subnarratives", [])}
+    for raw in patch.get("narratives", []):
+        raw = dict(raw)
+        domain = raw.pop("domain", None)
+        if domain not in domains:
+            raise DataError(f"narrative {raw.get('id')!r}: unknown domain {domain!r}", file=source)
+        _refuse_taken(raw, taken, source)
+        for sub in raw.get("subnarratives", []):
+            _refuse_taken(sub, taken, source)
+        domains[domain].setdefault("narratives", []).append(raw)
+    for raw in patch.get("subnarratives", []):
+        raw = dict(raw)
+        parent = raw.pop("parent", None)
+        if parent not in narratives:
+            raise DataError(
+                f"subnarrative {raw.get('id')!r}: unknown parent {parent!r}", file=source
+            )
+        _refuse_taken(raw, taken, source)
+        narratives[parent].setdefault("subnarratives", []).append(raw)
+    Taxonomy.from_dict(merged, source=source)  # the same checks as any taxonomy file
+    return merged
+
+
+def _refuse_taken(raw: dict, taken: set[str], source: str) -> None:
+    if raw.get("id") in taken:
+        raise DataError(f"id {raw.get('id')!r} already exists (ids are never reused)", file=source)
+    taken.add(raw.get("id"))
 
 
 def _node(raw: dict, parent: str | None, source: str) -> Node:

@@ -1,0 +1,169 @@
+"""Prepare a new influence campaign for retraining: taxonomy patch, validation, split, config.
+
+`narrascope campaign add` runs these steps, then trains, registers, evaluates and gates:
+1. patch the taxonomy (new narratives only; ids are never reused) -> <workdir>/taxonomy.yaml
+2. validate the campaign's documents against the schema and the patched taxonomy, and its
+   talking points against the patched taxonomy -> <workdir>/talking_points.jsonl (old + new)
+3. split the documents, seeded and stratified by language and `Other`, into
+   <workdir>/train.jsonl and <workdir>/test.jsonl (the campaign's held-out part)
+4. the training config: the production model's recipe, on its training data plus the campaign's.
+Everything is written under <workdir>; nothing else is touched.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from narrascope.data import load_documents
+from narrascope.errors import DataError
+from narrascope.schema import Document
+from narrascope.taxonomy import Taxonomy, apply_patch
+from training.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class Campaign:
+    name: str
+    workdir: Path
+    taxonomy: Taxonomy
+    train: list[Document]
+    test: list[Document]
+    new_talking_points: int
+
+    @property
+    def taxonomy_path(self) -> Path:
+        return self.workdir / "taxonomy.yaml"
+
+    @property
+    def train_path(self) -> Path:
+        return self.workdir / "train.jsonl"
+
+    @property
+    def test_path(self) -> Path:
+        return self.workdir / "test.jsonl"
+
+    @property
+    def talking_points_path(self) -> Path:
+        return self.workdir / "talking_points.jsonl"
+
+
+def prepare(
+    name: str,
+    data: str | Path,
+    workdir: str | Path,
+    base_taxonomy: str | Path,
+    base_talking_points: str | Path,
+    existing_data: list[str | Path],
+    taxonomy_patch: str | Path | None = None,
+    talking_points: str | Path | None = None,
+    held_out: float = 0.3,
+    seed: int = 13,
+) -> Campaign:
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    taxonomy_raw = _read_yaml(base_taxonomy)
+    if taxonomy_patch:
+        taxonomy_raw = apply_patch(taxonomy_raw, _read_yaml(taxonomy_patch), str(taxonomy_patch))
+    (workdir / "taxonomy.yaml").write_text(
+        yaml.safe_dump(taxonomy_raw, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    taxonomy = Taxonomy.load(workdir / "taxonomy.yaml")
+    docs = load_documents(data, taxonomy).documents  # stops at the first bad record, located
+    _refuse_reused_ids(docs, existing_data, taxonomy, str(data))
+    points = _merge_talking_points(base_talking_points, talking_points, taxonomy)
+    (workdir / "talking_points.jsonl").write_text(
+        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in points), encoding="utf-8"
+    )
+    train, test = split(docs, held_out, seed)
+    campaign = Campaign(name, workdir, taxonomy, train, test, _count_new(talking_points))
+    for path, part in ((campaign.train_path, train), (campaign.test_path, test)):
+        path.write_text("".join(_jsonl(d) for d in part), encoding="utf-8")
+    return campaign
+
+
+def split(docs: list[Document], held_out: float, seed: int) -> tuple[list, list]:
+    """Seeded split within each (language, Other or not) stratum; at least one held out each."""
+    strata: dict[tuple, list[Document]] = defaultdict(list)
+    for doc in sorted(docs, key=lambda d: d.id):
+        strata[(doc.lang, doc.is_other)].append(doc)
+    rng = random.Random(seed)
+    train, test = [], []
+    for key in sorted(strata):
+        members = strata[key]
+        rng.shuffle(members)
+        k = max(1, round(held_out * len(members))) if len(members) > 1 else 0
+        test += members[:k]
+        train += members[k:]
+    return sorted(train, key=lambda d: d.id), sorted(test, key=lambda d: d.id)
+
+
+def campaign_config(base: dict, campaign: Campaign, card: str, parent: str | None) -> TrainConfig:
+    """The production model's recipe on its own training data plus the campaign's."""
+    raw = dict(base)
+    raw["train_data"] = [*base["train_data"], str(campaign.train_path)]
+    raw["taxonomy"] = str(campaign.taxonomy_path)
+    raw["data_cards"] = [*base.get("data_cards", []), card]
+    raw["parent"] = parent
+    return TrainConfig.from_dict(raw, source=f"campaign {campaign.name}")
+
+
+def _refuse_reused_ids(docs, existing_data, taxonomy, source: str) -> None:
+    known = {d.id for path in existing_data for d in load_documents(path, taxonomy).documents}
+    reused = sorted({d.id for d in docs} & known)
+    if reused:
+        raise DataError(
+            f"{len(reused)} document ids already exist in the training data "
+            f"(first: {', '.join(reused[:5])})",
+            file=source,
+        )
+
+
+def _merge_talking_points(base, extra, taxonomy: Taxonomy) -> list[dict]:
+    points = _read_jsonl(base)
+    known = {p["id"] for p in points}
+    for number, point in enumerate(_read_jsonl(extra) if extra else [], 1):
+        where = {"file": str(extra), "line": number}
+        if point.get("id") in known:
+            raise DataError(f"talking point id {point.get('id')!r} already exists", **where)
+        if point.get("narrative") not in taxonomy.narratives:
+            raise DataError(f"unknown narrative {point.get('narrative')!r}", **where)
+        sub = point.get("subnarrative")
+        if sub is not None and sub not in taxonomy.subnarratives:
+            raise DataError(f"unknown subnarrative {sub!r}", **where)
+        if not isinstance(point.get("phrasings"), dict) or not point["phrasings"]:
+            raise DataError("'phrasings' must map language codes to text", **where)
+        known.add(point["id"])
+        points.append(point)
+    return points
+
+
+def _count_new(path) -> int:
+    return len(_read_jsonl(path)) if path else 0
+
+
+def _read_yaml(path) -> dict:
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DataError(f"cannot read: {exc}", file=str(path)) from None
+
+
+def _read_jsonl(path) -> list[dict]:
+    rows = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise DataError(f"invalid JSON: {exc.msg}", file=str(path), line=number) from None
+    return rows
+
+
+def _jsonl(doc: Document) -> str:
+    return json.dumps(doc.model_dump(mode="json"), ensure_ascii=False) + "\n"
