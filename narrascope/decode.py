@@ -7,6 +7,8 @@
      the best one; a subnarrative is never chosen without its narrative.
 A caller's `threshold` override replaces the narrative and subnarrative thresholds, not `Other`'s:
 lowering it adds labels to texts that carry a narrative, it never turns news into propaganda.
+`top_k` instead returns the k highest-scoring narratives whatever the thresholds and the `Other`
+gate (an analyst's ranked view), each with its subnarratives chosen as in step 3.
 """
 
 from __future__ import annotations
@@ -30,11 +32,17 @@ class Decoder:
             for n in taxonomy.narrative_ids
         }
 
-    def decode(self, row: np.ndarray, thresholds: np.ndarray) -> tuple[list[int], list[int]]:
+    def decode(
+        self, row: np.ndarray, thresholds: np.ndarray, top_k: int | None = None
+    ) -> tuple[list[int], list[int]]:
         """Column indices of the chosen narratives and subnarratives for one score row."""
-        if row[self.other] >= thresholds[self.other]:
+        if top_k is not None:
+            order = np.argsort(-row[self.narratives], kind="stable")[:top_k]
+            narratives = [int(self.narratives[i]) for i in order]
+        elif row[self.other] >= thresholds[self.other]:
             return [], []
-        narratives = self._at_least_best(row, thresholds, self.narratives)
+        else:
+            narratives = self._at_least_best(row, thresholds, self.narratives)
         subs = [
             s for n in narratives for s in self._at_least_best(row, thresholds, self.children[n])
         ]

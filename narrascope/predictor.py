@@ -48,8 +48,13 @@ class Predictor:
         version: str | None = None,
         loader=None,
         registry_files: dict[str, str] | None = None,
+        load_model: bool = True,
     ):
-        """`version`, `loader` and `registry_files` are given when the registry loads a model."""
+        """`version`, `loader` and `registry_files` are given when the registry loads a model.
+
+        `load_model=False` keeps only what decoding needs (labels, thresholds, taxonomy): for a
+        front end whose scores come from a model loaded elsewhere (the service's scorer).
+        """
         self.directory = Path(directory)
         self.registry_version = version
         self.registry_files = registry_files or {}
@@ -58,7 +63,7 @@ class Predictor:
         self.labels: list[str] = list(self.manifest["labels"])
         self.thresholds = np.array([self.manifest["thresholds"][lab] for lab in self.labels])
         self.languages = frozenset(self.manifest.get("languages", []))
-        self.model = load_family(self.manifest, self.directory, loader)
+        self.model = load_family(self.manifest, self.directory, loader) if load_model else None
         self.decoder = Decoder(self.labels, self.taxonomy)
 
     @property
@@ -82,19 +87,34 @@ class Predictor:
         texts: list[str],
         langs: list[str | None] | None = None,
         threshold: float | None = None,
+        top_k: int | None = None,
     ) -> list[Prediction]:
-        """Predict each text; `threshold` overrides the narrative and subnarrative thresholds."""
+        """Predict each text; `threshold` overrides the narrative and subnarrative thresholds,
+        `top_k` returns the k best narratives whatever the thresholds."""
+        return self.decide(texts, self.scores(texts), langs, threshold, top_k)
+
+    def decide(
+        self,
+        texts: list[str],
+        scores: np.ndarray,
+        langs: list[str | None] | None = None,
+        threshold: float | None = None,
+        top_k: int | None = None,
+    ) -> list[Prediction]:
+        """Labels from raw scores (as `scores()` returns them) for the same texts."""
         langs = langs or [None] * len(texts)
-        scores = self.scores(texts)
         cut = self.thresholds.copy()
         if threshold is not None:
             cut[:] = threshold
             cut[self.decoder.other] = self.thresholds[self.decoder.other]
-        return [self._decide(text, hint, row, cut) for text, hint, row in zip(texts, langs, scores)]
+        return [
+            self._decide(text, hint, row, cut, top_k)
+            for text, hint, row in zip(texts, langs, scores)
+        ]
 
-    def _decide(self, text: str, hint: str | None, row: np.ndarray, cut: np.ndarray) -> Prediction:
+    def _decide(self, text, hint, row: np.ndarray, cut: np.ndarray, top_k) -> Prediction:
         lang, confidence = detect_language(text, hint, self.languages or None)
-        narratives, subs = self.decoder.decode(row, cut)
+        narratives, subs = self.decoder.decode(row, cut, top_k)
         return Prediction(
             lang,
             confidence,

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import os
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from narrascope.schema import require_text
 
 MAX_TEXTS = int(os.environ.get("NARRASCOPE_MAX_TEXTS", "64"))
 MAX_CHARS = int(os.environ.get("NARRASCOPE_MAX_CHARS", "20000"))
+MAX_DOCUMENT_CHARS = int(os.environ.get("NARRASCOPE_MAX_DOCUMENT_CHARS", "100000"))
+MAX_SENTENCES = int(os.environ.get("NARRASCOPE_MAX_SENTENCES", "400"))
+# Bodies are refused before they are parsed: JSON escapes can take ~6 bytes per character.
+MAX_BODY_BYTES = int(
+    os.environ.get(
+        "NARRASCOPE_MAX_BODY_BYTES", str(max(MAX_TEXTS * MAX_CHARS, MAX_DOCUMENT_CHARS) * 6 + 65536)
+    )
+)
+MAX_TOP_K = 20
 
 EXAMPLE = {
     "texts": [
@@ -23,6 +32,16 @@ EXAMPLE = {
             "lang": "de",
         },
     ],
+}
+
+
+ANALYZE_EXAMPLE = {
+    "id": "article-7",
+    "text": (
+        "The summit opened with a minute of silence for the flood victims. "
+        "NATO expansion left Russia no choice: the West provoked this war. "
+        "Ministers then discussed the budget for rural schools."
+    ),
 }
 
 
@@ -45,6 +64,33 @@ class PredictRequest(BaseModel):
     threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="overrides every per-label threshold"
     )
+    top_k: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_TOP_K,
+        description="return the k best narratives whatever the thresholds (not with threshold)",
+    )
+
+    @model_validator(mode="after")
+    def _one_override(self):
+        if self.threshold is not None and self.top_k is not None:
+            raise ValueError("give 'threshold' or 'top_k', not both")
+        return self
+
+
+class AnalyzeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": ANALYZE_EXAMPLE})
+
+    text: str = Field(max_length=MAX_DOCUMENT_CHARS, description="one (long) document")
+    id: str | None = Field(default=None, max_length=200, description="echoed back")
+    lang: str | None = Field(
+        default=None, pattern=r"^[a-z]{2}$", description="ISO 639-1 hint; wins over detection"
+    )
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="overrides every per-label threshold"
+    )
+
+    _text_not_blank = field_validator("text")(staticmethod(require_text))
 
 
 class LabelOut(BaseModel):
@@ -62,8 +108,35 @@ class ResultOut(BaseModel):
     subnarratives: list[LabelOut]
     other_score: float = Field(description="score of the `Other` (no narrative) classifier")
     other: bool = Field(description="true when the text carries no narrative")
+    lang_supported: bool = Field(
+        description="false when the language was not in the training data or not detected "
+        "('und'): the text is still served, with less trustworthy labels"
+    )
 
 
 class PredictResponse(BaseModel):
     model_version: str
+    request_id: str
     results: list[ResultOut]
+
+
+class SpanOut(BaseModel):
+    start: int = Field(description="character offset into the submitted text")
+    end: int
+    text: str
+    score: float = Field(description="the label's score for this sentence on its own")
+
+
+class EvidenceOut(BaseModel):
+    id: str
+    label: str
+    level: str
+    spans: list[SpanOut] = Field(description="the sentences that score highest for the label")
+
+
+class AnalyzeResponse(BaseModel):
+    model_version: str
+    request_id: str
+    result: ResultOut
+    sentences: int = Field(description="sentences scored (up to NARRASCOPE_MAX_SENTENCES)")
+    evidence: list[EvidenceOut]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 
@@ -9,7 +10,14 @@ import httpx
 import pytest
 
 from serving.launch import free_port, serve_command, stop, wait_ready
-from serving.schemas import EXAMPLE, MAX_CHARS, MAX_TEXTS, TextIn
+from serving.schemas import (
+    ANALYZE_EXAMPLE,
+    EXAMPLE,
+    MAX_CHARS,
+    MAX_DOCUMENT_CHARS,
+    MAX_TEXTS,
+    TextIn,
+)
 
 PROPAGANDA = "NATO expansion left Russia no choice: the West provoked this war in Ukraine."
 
@@ -36,7 +44,8 @@ def test_in_process_call(service_env):
     from serving.service import Narrascope
 
     service = Narrascope.inner()
-    out = service.predict(texts=[TextIn(text=PROPAGANDA, id="a"), TextIn(text="Hallo", lang="de")])
+    texts = [TextIn(text=PROPAGANDA, id="a"), TextIn(text="Hallo", lang="de")]
+    out = asyncio.run(service.predict(texts=texts))
     assert out.model_version == "v1"
     assert [r.id for r in out.results] == ["a", None]
     assert out.results[0].lang == "en" and out.results[1].lang == "de"
@@ -94,25 +103,100 @@ def test_model_endpoint(client):
 def test_bad_requests_are_4xx_naming_the_field(client, payload, where):
     response = client.post("/v1/predict", json=payload)
     assert response.status_code == 400, response.text
-    locations = [".".join(map(str, d["loc"])) for d in response.json()["detail"]]
-    assert where in locations
+    body = response.json()
+    locations = [".".join(map(str, e["loc"])) for e in body["errors"]]
+    assert where in locations and f"{where}: " in body["detail"]
 
 
 @pytest.mark.parametrize("raw", [b"{not json", b"\xff\xfe\x00", b""])
 def test_unparseable_bodies_are_400(client, raw):
     response = client.post("/v1/predict", content=raw, headers={"content-type": "application/json"})
     assert response.status_code == 400
+    assert isinstance(response.json()["detail"], str)
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "text/plain", ""])
+def test_non_json_bodies_are_400_not_500(client, content_type):
+    response = client.post(
+        "/v1/predict",
+        content=b'{"texts": [{"text": "hi"}]}',
+        headers={"content-type": content_type},
+    )
+    assert response.status_code == 400 and "application/json" in response.json()["detail"]
 
 
 def test_health_and_metrics(client):
     assert client.get("/livez").status_code == 200
     assert client.get("/readyz").status_code == 200
-    assert "bentoml_service_request" in client.get("/metrics").text
+    client.post("/v1/predict", json={"texts": [{"text": PROPAGANDA}], "top_k": 1})
+    metrics = client.get("/metrics").text
+    assert "bentoml_service_request" in metrics
+    assert 'narrascope_predicted_labels_total{endpoint="predict",label="' in metrics
+    assert 'narrascope_texts_total{endpoint="predict",lang_supported="true"}' in metrics
+
+
+def test_top_k_returns_the_best_narratives_whatever_the_thresholds(client):
+    body = client.post(
+        "/v1/predict",
+        json={"texts": [{"text": "Die Regierung stellt den Haushalt vor."}], "top_k": 3},
+    ).json()
+    narratives = body["results"][0]["narratives"]
+    assert len(narratives) == 3
+    assert [n["score"] for n in narratives] == sorted(
+        (n["score"] for n in narratives), reverse=True
+    )
+    both = client.post(
+        "/v1/predict", json={"texts": [{"text": PROPAGANDA}], "top_k": 2, "threshold": 0.3}
+    )
+    assert both.status_code == 400 and "not both" in both.text
+
+
+def test_request_id_is_echoed_or_made(client):
+    sent = client.post(
+        "/v1/predict", json={"texts": [{"text": PROPAGANDA}]}, headers={"X-Request-ID": "abc-123"}
+    )
+    assert sent.json()["request_id"] == "abc-123" and sent.headers["x-request-id"] == "abc-123"
+    made = client.post("/v1/predict", json={"texts": [{"text": PROPAGANDA}]}).json()["request_id"]
+    assert len(made) == 32 and made != "abc-123"
+
+
+def test_unsupported_or_undetected_language_is_served_and_flagged(client):
+    body = client.post(
+        "/v1/predict",
+        json={"texts": [{"text": "Rząd przedstawił budżet.", "lang": "pl"}, {"text": "12345 67"}]},
+    ).json()
+    polish, digits = body["results"]
+    assert polish["lang"] == "pl" and polish["lang_supported"] is False
+    assert digits["lang"] == "und" and digits["lang_supported"] is False
+
+
+def test_analyze_returns_evidence_sentences_with_offsets(client):
+    text = ANALYZE_EXAMPLE["text"]
+    response = client.post("/v1/analyze", json=ANALYZE_EXAMPLE)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["sentences"] == 3 and body["result"]["id"] == "article-7"
+    labels = body["result"]["narratives"] + body["result"]["subnarratives"]
+    assert [e["id"] for e in body["evidence"]] == [lab["id"] for lab in labels]
+    for evidence in body["evidence"]:
+        for span in evidence["spans"]:
+            assert text[span["start"] : span["end"]] == span["text"]
+    if body["evidence"]:  # the propaganda sentence is the strongest evidence for its narrative
+        assert "NATO expansion" in body["evidence"][0]["spans"][0]["text"]
+
+
+def test_analyze_rejects_blank_and_oversized_documents(client):
+    assert client.post("/v1/analyze", json={"text": "  "}).status_code == 400
+    huge = {"text": "x" * (MAX_DOCUMENT_CHARS + 1)}
+    response = client.post("/v1/analyze", json=huge)
+    assert response.status_code == 400 and "text" in response.text
 
 
 def test_real_bentoml_serve_subprocess(service_env, root):
     port = free_port()
     env = {k: v for k, v in service_env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    env["NARRASCOPE_API_TOKEN"] = "s3cret-token"
+    auth = {"Authorization": "Bearer s3cret-token"}
     process = subprocess.Popen(
         serve_command("127.0.0.1", port),
         cwd=root,
@@ -122,11 +206,20 @@ def test_real_bentoml_serve_subprocess(service_env, root):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_ready(base, process)
-        ok = httpx.post(f"{base}/v1/predict", json={"texts": [{"text": PROPAGANDA}]}, timeout=30)
+        wait_ready(base, process)  # health stays open with auth on
+        one = {"texts": [{"text": PROPAGANDA}]}
+        denied = httpx.post(f"{base}/v1/predict", json=one, timeout=30)
+        assert denied.status_code == 401 and denied.headers["www-authenticate"].startswith("Bearer")
+        wrong = {"Authorization": "Bearer nope"}
+        assert httpx.post(f"{base}/v1/predict", json=one, headers=wrong).status_code == 401
+        ok = httpx.post(f"{base}/v1/predict", json=one, headers=auth, timeout=30)
         assert ok.status_code == 200 and ok.json()["model_version"] == "v1"
-        bad = httpx.post(f"{base}/v1/predict", json={"texts": []}, timeout=30)
+        bad = httpx.post(f"{base}/v1/predict", json={"texts": []}, headers=auth, timeout=30)
         assert bad.status_code == 400
-        assert httpx.get(f"{base}/v1/model", timeout=30).json()["version"] == "v1"
+        model = httpx.get(f"{base}/v1/model", headers=auth, timeout=30)
+        assert model.json()["version"] == "v1"
+        analyzed = httpx.post(f"{base}/v1/analyze", json=ANALYZE_EXAMPLE, headers=auth, timeout=30)
+        assert analyzed.status_code == 200 and analyzed.json()["sentences"] == 3
+        assert "narrascope_texts_total" in httpx.get(f"{base}/metrics", timeout=30).text
     finally:
         stop(process)
