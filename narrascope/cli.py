@@ -62,6 +62,26 @@ def _parser() -> argparse.ArgumentParser:
 
     _data_parser(sub)
     _campaign_parser(sub)
+
+    p = sub.add_parser(
+        "track",
+        help="track narratives over time: prevalence, spikes, talking points, emerging clusters",
+        description="Score a corpus (resumable, Parquet), aggregate prevalence per time bucket x "
+        "language x country x source type, flag spikes, match talking points, cluster what no "
+        "known narrative claims, and write a self-contained dashboard.html.",
+    )
+    p.add_argument("source", help="JSONL or CSV documents with `published` dates")
+    p.add_argument("--model", default="production")
+    p.add_argument("--out", default="reports/tracking")
+    p.add_argument("--bucket", default="week", choices=["day", "week", "month"])
+    p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument(
+        "--talking-points",
+        default="data/talking_points.jsonl",
+        help="talking-point library (JSONL, repeatable via commas; 'none' to skip)",
+    )
+    p.add_argument("--no-clusters", action="store_true", help="skip emerging-narrative clustering")
+    p.set_defaults(handler=_track)
     return parser
 
 
@@ -592,6 +612,26 @@ def _campaign_add(args) -> int:
         f"next: narrascope registry promote {version} --to production --data {args.eval_data} "
         f"--data {campaign.test_path}"
     )
+    return 0
+
+
+def _track(args) -> int:
+    from model_registry import Registry
+    from tracking.emerging import default_embedder
+    from tracking.run import track
+
+    predictor = Registry().load(args.model)
+    matcher = None
+    if args.talking_points != "none":
+        from narrascope.talking_points import default_matcher
+
+        matcher = default_matcher(args.talking_points.split(","))
+    embed = None if args.no_clusters else default_embedder()
+    summary = track(
+        args.source, predictor, args.out, args.bucket, args.batch_size, embed=embed, matcher=matcher
+    )
+    print(json.dumps(summary, indent=1, default=str))
+    print(f"dashboard: {Path(args.out) / 'dashboard.html'}")
     return 0
 
 

@@ -61,33 +61,25 @@ def _read_text(path: Path) -> str:
 
 
 def _jsonl_rows(path: Path):
-    for number, line in enumerate(_read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield number, DataError(f"malformed JSON: {exc.msg}", file=str(path), line=number)
-            continue
-        if not isinstance(row, dict):
-            yield number, DataError("each line must be a JSON object", file=str(path), line=number)
-            continue
-        yield number, row
+    # Decoded whole first: an invalid UTF-8 byte is located exactly (line and byte).
+    yield from _jsonl_stream(_read_text(path).splitlines(), path)
 
 
 def _csv_rows(path: Path):
     reader = csv.DictReader(_read_text(path).splitlines())
     for row in reader:
-        number = reader.line_num
-        if None in row:
-            yield number, DataError("more values than header columns", file=str(path), line=number)
-            continue
-        # CSV has no lists: label columns hold ';'-separated ids, empty cells mean "absent".
-        clean = {k: v for k, v in row.items() if v not in ("", None)}
-        for key in LIST_FIELDS:
-            if key in clean:
-                clean[key] = [p.strip() for p in clean[key].split(";") if p.strip()]
-        yield number, clean
+        yield reader.line_num, _csv_record(row, reader.line_num, str(path))
+
+
+def _csv_record(row: dict, number: int, source: str) -> dict | DataError:
+    if None in row:
+        return DataError("more values than header columns", file=source, line=number)
+    # CSV has no lists: label columns hold ';'-separated ids, empty cells mean "absent".
+    clean = {k: v for k, v in row.items() if v not in ("", None)}
+    for key in LIST_FIELDS:
+        if key in clean:
+            clean[key] = [p.strip() for p in clean[key].split(";") if p.strip()]
+    return clean
 
 
 def _validate_rows(rows, source: str, taxonomy: Taxonomy | None, skip_invalid: bool) -> LoadResult:
@@ -121,6 +113,59 @@ def _to_document(row: dict, source: str, number: int, taxonomy: Taxonomy | None)
         if problem:
             raise DataError(problem, file=source, line=number, field="narratives")
     return doc
+
+
+def iter_document_batches(path: str | Path, batch_size: int = 512):
+    """Stream a JSONL or CSV file as lists of Documents, holding one batch in memory at a time.
+
+    For corpora too large to load (tracking): records are checked against the schema only, and
+    a bad record stops the stream with its file and line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError("no such file", file=str(path))
+    if path.suffix.lower() not in (".jsonl", ".csv"):
+        raise DataError("streaming reads .jsonl or .csv", file=str(path))
+    batch: list[Document] = []
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = _csv_stream(handle) if path.suffix.lower() == ".csv" else _jsonl_stream(handle, path)
+        for number, row in rows:
+            if isinstance(row, DataError):
+                raise row
+            batch.append(_to_document(row, str(path), number, None))
+            if len(batch) == batch_size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def _jsonl_stream(handle, path: Path):
+    number = 0
+    try:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield number, DataError(f"malformed JSON: {exc.msg}", file=str(path), line=number)
+                continue
+            if not isinstance(row, dict):
+                yield (
+                    number,
+                    DataError("each line must be a JSON object", file=str(path), line=number),
+                )
+                continue
+            yield number, row
+    except UnicodeDecodeError:
+        yield number + 1, DataError("invalid UTF-8", file=str(path), line=number + 1)
+
+
+def _csv_stream(handle):
+    reader = csv.DictReader(handle)
+    for row in reader:
+        yield reader.line_num, _csv_record(row, reader.line_num, handle.name)
 
 
 # -- SemEval-2025 Task 10 folders ---------------------------------------------------------------

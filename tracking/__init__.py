@@ -1,0 +1,1 @@
+"""Narrative tracking over time: batch scoring, prevalence, spikes, emerging narratives."""
