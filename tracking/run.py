@@ -15,10 +15,11 @@ from pathlib import Path
 
 from tracking.dashboard import render
 from tracking.emerging import clusters, unclaimed
-from tracking.score import read_predictions, score_corpus
+from tracking.score import read_predictions, read_texts, score_corpus
 from tracking.trends import SPIKE_RULE, add_buckets, movers, prevalence, spikes
 
-COLUMNS = ["id", "published", "lang", "country", "source_type", "narratives", "text"]
+# Aggregation reads every row but no text: texts are fetched by id, only where shown.
+COLUMNS = ["id", "published", "lang", "country", "source_type", "narratives"]
 
 
 def track(
@@ -41,16 +42,17 @@ def track(
     prev.to_csv(out_dir / "prevalence.csv", index=False)
     found_spikes.to_csv(out_dir / "spikes.csv", index=False)
     found_movers.to_csv(out_dir / "movers.csv", index=False)
-    found_clusters = clusters(unclaimed(df), embed) if embed is not None else []
+    found_clusters = clusters(_with_text(unclaimed(df), out_dir), embed) if embed else []
     _write_json(out_dir / "clusters.json", found_clusters)
     matches = _talking_points(df, matcher, out_dir) if matcher is not None else []
+    shown = df[df["bucket"].isin(set(found_spikes["bucket"]))]
     extra = {
         "model": predictor.version,
         "source": str(source),
         "clusters": found_clusters,
         "matches": matches,
     }
-    page = render(prev, found_spikes, found_movers, df, extra)
+    page = render(prev, found_spikes, found_movers, _with_text(shown, out_dir), extra)
     (out_dir / "dashboard.html").write_text(page, encoding="utf-8")
     summary = {
         **counts,
@@ -71,11 +73,16 @@ def track(
     return summary
 
 
+def _with_text(df, out_dir: Path):
+    texts = read_texts(out_dir, df["id"])
+    return df.assign(text=df["id"].map(texts))
+
+
 def _talking_points(df, matcher, out_dir: Path) -> list[dict]:
     """Per document matches (talking_points.json) and one summary row per talking point."""
     per_document, by_point = [], defaultdict(list)
     for start in range(0, len(df), 256):
-        chunk = df.iloc[start : start + 256]
+        chunk = _with_text(df.iloc[start : start + 256], out_dir)
         for row, found in zip(chunk.itertuples(), matcher.match(chunk["text"].tolist())):
             if found:
                 per_document.append({"id": row.id, "matches": [m.to_dict() for m in found]})

@@ -114,3 +114,15 @@ def score_corpus(predictor, source: str | Path, out_dir: str | Path, batch_size:
 def read_predictions(out_dir: str | Path, columns: list[str] | None = None):
     """All parts as one pandas DataFrame (aggregation reads only the columns it needs)."""
     return pq.read_table(Path(out_dir) / PARTS, columns=columns).to_pandas()
+
+
+def read_texts(out_dir: str | Path, ids) -> dict[str, str]:
+    """{id: text} for the given ids only: aggregation never holds every text in memory."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    wanted = pa.array(sorted(set(ids)), type=pa.string())
+    table = ds.dataset(Path(out_dir) / PARTS, format="parquet").to_table(
+        columns=["id", "text"], filter=pc.field("id").isin(wanted)
+    )
+    return dict(zip(table.column("id").to_pylist(), table.column("text").to_pylist()))
