@@ -621,12 +621,20 @@ def _track(args) -> int:
     from tracking.run import track
 
     predictor = Registry().load(args.model)
-    matcher = None
-    if args.talking_points != "none":
-        from narrascope.talking_points import default_matcher
+    matcher, embed = None, None
+    if args.talking_points != "none" or not args.no_clusters:
+        from narrascope.talking_points import (
+            TalkingPointLibrary,
+            default_matcher,
+            embedded_encoder,
+        )
 
-        matcher = default_matcher(args.talking_points.split(","))
-    embed = None if args.no_clusters else default_embedder()
+        shared = embedded_encoder()  # one encoder for matching and clustering
+        if args.talking_points != "none":
+            library = TalkingPointLibrary.load(args.talking_points.split(","))
+            matcher = default_matcher(library, encoder=shared)
+        if not args.no_clusters:
+            embed = default_embedder(shared[0])
     summary = track(
         args.source, predictor, args.out, args.bucket, args.batch_size, embed=embed, matcher=matcher
     )

@@ -143,7 +143,8 @@ def _examples(predictions: pd.DataFrame, spike: dict) -> str:
     column = {"language": "lang", "country": "country", "source_type": "source_type"}
     if spike["dimension"] in column:
         rows = rows[rows[column[spike["dimension"]]] == spike["group"]]
-    return " | ".join(f"{r.id}: {r.text[:120]}" for r in rows.head(EXAMPLES_PER_SPIKE).itertuples())
+    distinct = rows.drop_duplicates("text").head(EXAMPLES_PER_SPIKE)
+    return " | ".join(f"{r.id}: {r.text[:120]}" for r in distinct.itertuples())
 
 
 def _rule_text() -> str:

@@ -16,22 +16,15 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-ENCODER = {
-    "base_model": "embedded:multilingual-e5-small",
-    "max_tokens": 256,
-    "stride": 32,
-    "pooling": "mean",
-    "prefix": "query: ",
-}
 EXAMPLES = 3
 TERMS = 8
 
 
-def default_embedder():
-    from narrascope.encoders.encoder import best_precision
-    from narrascope.families.encoder_linear import build_encoder
+def default_embedder(encoder=None):
+    """Embeddings from the embedded e5 encoder ("query: " prefix), or from `encoder`."""
+    from narrascope.talking_points import embedded_encoder
 
-    encoder = build_encoder({**ENCODER, "precision": best_precision()})
+    encoder = encoder or embedded_encoder()[0]
     return lambda texts: encoder.embed(texts, progress=True)
 
 

@@ -13,13 +13,25 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
+
 from tracking.dashboard import render
 from tracking.emerging import clusters, unclaimed
-from tracking.score import read_predictions, read_texts, score_corpus
-from tracking.trends import SPIKE_RULE, add_buckets, movers, prevalence, spikes
+from tracking.score import iter_prediction_frames, read_texts, score_corpus
+from tracking.trends import (
+    SPIKE_RULE,
+    add_buckets,
+    add_counts,
+    counts,
+    movers,
+    prevalence,
+    spikes,
+)
 
 # Aggregation reads every row but no text: texts are fetched by id, only where shown.
 COLUMNS = ["id", "published", "lang", "country", "source_type", "narratives"]
+MAX_CLUSTERED = 5000  # unclaimed documents clustered at most (a deterministic sample)
+EXAMPLE_POOL = 200  # spike-bucket rows kept to pick examples from
 
 
 def track(
@@ -34,38 +46,39 @@ def track(
     """`embed(texts) -> vectors` enables emerging clusters; `matcher` enables talking points."""
     out_dir = Path(out_dir)
     started = time.perf_counter()
-    counts = score_corpus(predictor, source, out_dir, batch_size)
+    scored = score_corpus(predictor, source, out_dir, batch_size)
     scored_seconds = time.perf_counter() - started
-    df = add_buckets(read_predictions(out_dir, columns=COLUMNS), bucket)
-    prev = prevalence(df)
+    summed, pool, documents = _aggregate(out_dir, bucket)
+    prev = prevalence(summed=summed)
     found_spikes, found_movers = spikes(prev), movers(prev)
     prev.to_csv(out_dir / "prevalence.csv", index=False)
     found_spikes.to_csv(out_dir / "spikes.csv", index=False)
     found_movers.to_csv(out_dir / "movers.csv", index=False)
-    found_clusters = clusters(_with_text(unclaimed(df), out_dir), embed) if embed else []
+    found_clusters = clusters(_with_text(pool, out_dir), embed) if embed else []
     _write_json(out_dir / "clusters.json", found_clusters)
-    matches = _talking_points(df, matcher, out_dir) if matcher is not None else []
-    shown = df[df["bucket"].isin(set(found_spikes["bucket"]))]
+    matches = _talking_points(out_dir, matcher) if matcher is not None else []
     extra = {
         "model": predictor.version,
         "source": str(source),
         "clusters": found_clusters,
         "matches": matches,
     }
-    page = render(prev, found_spikes, found_movers, _with_text(shown, out_dir), extra)
+    shown = _spike_rows(out_dir, bucket, found_spikes)
+    page = render(prev, found_spikes, found_movers, shown, extra)
     (out_dir / "dashboard.html").write_text(page, encoding="utf-8")
     summary = {
-        **counts,
-        "documents": len(df),
+        **scored,
+        "documents": documents,
         "bucket": bucket,
-        "buckets": int(df["bucket"].nunique()),
+        "buckets": int(prev["bucket"].nunique()),
         "spikes": len(found_spikes),
         "spike_rule": SPIKE_RULE,
         "clusters": len(found_clusters),
+        "clustered_sample": len(pool),
         "talking_points_echoed": len(matches),
         "scoring_seconds": round(scored_seconds, 2),
-        "documents_per_second": round(counts["scored"] / scored_seconds, 1)
-        if counts["scored"]
+        "documents_per_second": round(scored["scored"] / scored_seconds, 1)
+        if scored["scored"]
         else None,
         "model": predictor.version,
     }
@@ -73,17 +86,48 @@ def track(
     return summary
 
 
+def _aggregate(out_dir: Path, bucket: str):
+    """One pass over the predictions in bounded frames: summed counts, a bounded sample of
+    unclaimed documents (the lowest id hashes: deterministic), and the number of documents."""
+    summed, pool, documents = None, None, 0
+    for frame in iter_prediction_frames(out_dir, COLUMNS):
+        frame = add_buckets(frame, bucket)
+        documents += len(frame)
+        summed = add_counts(summed, counts(frame))
+        candidates = unclaimed(frame).drop(columns=["narratives"])
+        candidates = candidates.assign(
+            key=pd.util.hash_pandas_object(candidates["id"], index=False)
+        )
+        pool = candidates if pool is None else pd.concat([pool, candidates])
+        pool = pool.nsmallest(MAX_CLUSTERED, "key")
+    return summed, (pool if pool is not None else pd.DataFrame(columns=COLUMNS)), documents
+
+
+def _spike_rows(out_dir: Path, bucket: str, found_spikes) -> pd.DataFrame:
+    """The predictions in spike buckets that carry a spiking narrative (for examples)."""
+    wanted = set(zip(found_spikes["bucket"], found_spikes["narrative"]))
+    shown = pd.DataFrame(columns=[*COLUMNS, "bucket"])
+    for frame in iter_prediction_frames(out_dir, COLUMNS):
+        frame = add_buckets(frame, bucket)
+        keep = [
+            any((b, n) in wanted for n in narratives)
+            for b, narratives in zip(frame["bucket"], frame["narratives"])
+        ]
+        # Bounded: enough candidates per bucket for a few distinct examples of each spike.
+        shown = pd.concat([shown, frame[keep]]).groupby("bucket").head(EXAMPLE_POOL)
+    return _with_text(shown, out_dir)
+
+
 def _with_text(df, out_dir: Path):
     texts = read_texts(out_dir, df["id"])
     return df.assign(text=df["id"].map(texts))
 
 
-def _talking_points(df, matcher, out_dir: Path) -> list[dict]:
+def _talking_points(out_dir: Path, matcher) -> list[dict]:
     """Per document matches (talking_points.json) and one summary row per talking point."""
     per_document, by_point = [], defaultdict(list)
-    for start in range(0, len(df), 256):
-        chunk = _with_text(df.iloc[start : start + 256], out_dir)
-        for row, found in zip(chunk.itertuples(), matcher.match(chunk["text"].tolist())):
+    for frame in iter_prediction_frames(out_dir, ["id", "lang", "text"], rows=256):
+        for row, found in zip(frame.itertuples(), matcher.match(frame["text"].tolist())):
             if found:
                 per_document.append({"id": row.id, "matches": [m.to_dict() for m in found]})
             for m in found:

@@ -126,3 +126,13 @@ def read_texts(out_dir: str | Path, ids) -> dict[str, str]:
         columns=["id", "text"], filter=pc.field("id").isin(wanted)
     )
     return dict(zip(table.column("id").to_pylist(), table.column("text").to_pylist()))
+
+
+def iter_prediction_frames(out_dir: str | Path, columns: list[str], rows: int = 65536):
+    """The predictions as pandas frames of at most `rows` rows: constant memory at any size."""
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(Path(out_dir) / PARTS, format="parquet")
+    for batch in dataset.to_batches(columns=columns, batch_size=rows):
+        if batch.num_rows:
+            yield batch.to_pandas()

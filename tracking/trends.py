@@ -42,38 +42,52 @@ def wilson(count: np.ndarray, total: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
-def prevalence(df: pd.DataFrame) -> pd.DataFrame:
-    """Long table: bucket, dimension, group, narrative, count, documents, prevalence, low, high.
+def counts(df: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Documents per (dimension, bucket, group) and narrative counts per (..., narrative).
 
-    Every (bucket, group, narrative) seen anywhere gets a row, zeros included: a line chart
-    needs the weeks where a narrative is absent.
+    Counts add up across batches, so a corpus of any size aggregates in constant memory.
     """
     labelled = df.assign(
         narrative=df["narratives"].map(lambda n: list(n) if len(n) else [OTHER])
     ).explode("narrative")
-    narratives = sorted(labelled["narrative"].unique())
-    frames = []
+    totals, narratives = [], []
     for dimension, column in DIMENSIONS.items():
         key = pd.Series("all", index=df.index) if column is None else df[column].fillna("unknown")
-        totals = df.assign(group=key).groupby(["bucket", "group"]).size().rename("documents")
-        counts = (
-            labelled.assign(group=key.reindex(labelled.index))
-            .groupby(["bucket", "group", "narrative"])
+        frame = df.assign(dimension=dimension, group=key)
+        totals.append(frame.groupby(["dimension", "bucket", "group"]).size())
+        narratives.append(
+            labelled.assign(dimension=dimension, group=key.reindex(labelled.index))
+            .groupby(["dimension", "bucket", "group", "narrative"])
             .size()
-            .rename("count")
         )
-        grid = pd.MultiIndex.from_tuples(
-            [(b, g, n) for (b, g) in totals.index for n in narratives],
-            names=["bucket", "group", "narrative"],
-        )
-        table = counts.reindex(grid, fill_value=0).reset_index()
-        table = table.join(totals, on=["bucket", "group"])
-        table.insert(1, "dimension", dimension)
-        frames.append(table)
-    out = pd.concat(frames, ignore_index=True)
+    return pd.concat(totals), pd.concat(narratives)
+
+
+def prevalence(df: pd.DataFrame | None = None, summed: tuple | None = None) -> pd.DataFrame:
+    """Long table: bucket, dimension, group, narrative, count, documents, prevalence, low, high.
+
+    From a frame of predictions, or from `counts` already summed over batches. Every (bucket,
+    group, narrative) seen anywhere gets a row, zeros included: a line chart needs the weeks
+    where a narrative is absent.
+    """
+    totals, found = summed if summed is not None else counts(df)
+    narratives = sorted(found.index.get_level_values("narrative").unique())
+    grid = pd.MultiIndex.from_tuples(
+        [(*key, n) for key in totals.index for n in narratives],
+        names=["dimension", "bucket", "group", "narrative"],
+    )
+    out = found.reindex(grid, fill_value=0).rename("count").reset_index()
+    out = out.join(totals.rename("documents"), on=["dimension", "bucket", "group"])
+    out = out[["bucket", "dimension", "group", "narrative", "count", "documents"]]
     out["prevalence"] = out["count"] / out["documents"]
     out["low"], out["high"] = wilson(out["count"].to_numpy(), out["documents"].to_numpy())
     return out.sort_values(["dimension", "group", "narrative", "bucket"], ignore_index=True)
+
+
+def add_counts(a: tuple | None, b: tuple) -> tuple[pd.Series, pd.Series]:
+    if a is None:
+        return b
+    return a[0].add(b[0], fill_value=0).astype(int), a[1].add(b[1], fill_value=0).astype(int)
 
 
 def spikes(prev: pd.DataFrame, rule: dict = SPIKE_RULE) -> pd.DataFrame:
