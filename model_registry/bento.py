@@ -52,7 +52,7 @@ def export_to_bentoml(registry: Registry, ref: str) -> str:
     return tag
 
 
-def load_from_bentoml(tag: str, load_model: bool = True):
+def load_from_bentoml(tag: str):
     """A Predictor for a model exported with `export_to_bentoml`, its files verified first."""
     import bentoml
 
@@ -62,4 +62,4 @@ def load_from_bentoml(tag: str, load_model: bool = True):
     path = Path(model.path_of(ARTIFACT))
     metadata = model.info.metadata
     check_files(path, metadata["files"], f"{tag} (BentoML store)")
-    return Predictor(path, version=metadata["registry_version"], load_model=load_model)
+    return Predictor(path, version=metadata["registry_version"])

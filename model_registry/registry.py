@@ -195,8 +195,8 @@ class Registry:
         check_files(path, entry["files"], f"{entry['version']} ({path})")
         return path
 
-    def load(self, ref: str, load_model: bool = True):
-        """Verify, then load a Predictor for a version or alias (`load_model`: see Predictor)."""
+    def load(self, ref: str):
+        """Verify, then load a Predictor for a version or alias."""
         from narrascope.predictor import Predictor
 
         version = self.resolve(ref)
@@ -206,7 +206,6 @@ class Registry:
             version=version,
             loader=self.load,
             registry_files=self.entry(version)["files"],
-            load_model=load_model,
         )
 
     def archived(self) -> list[str]:

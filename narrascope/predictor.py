@@ -48,13 +48,8 @@ class Predictor:
         version: str | None = None,
         loader=None,
         registry_files: dict[str, str] | None = None,
-        load_model: bool = True,
     ):
-        """`version`, `loader` and `registry_files` are given when the registry loads a model.
-
-        `load_model=False` keeps only what decoding needs (labels, thresholds, taxonomy): for a
-        front end whose scores come from a model loaded elsewhere (the service's scorer).
-        """
+        """`version`, `loader` and `registry_files` are given when the registry loads a model."""
         self.directory = Path(directory)
         self.registry_version = version
         self.registry_files = registry_files or {}
@@ -63,7 +58,7 @@ class Predictor:
         self.labels: list[str] = list(self.manifest["labels"])
         self.thresholds = np.array([self.manifest["thresholds"][lab] for lab in self.labels])
         self.languages = frozenset(self.manifest.get("languages", []))
-        self.model = load_family(self.manifest, self.directory, loader) if load_model else None
+        self.model = load_family(self.manifest, self.directory, loader)
         self.decoder = Decoder(self.labels, self.taxonomy)
 
     @property

@@ -100,6 +100,17 @@ class LabelOut(BaseModel):
     threshold: float
 
 
+class TalkingPointOut(BaseModel):
+    talking_point: str
+    narrative: str
+    subnarrative: str | None
+    sentence: str = Field(description="the sentence that echoes it (text[start:end])")
+    start: int
+    end: int
+    score: float = Field(description="matcher score (compared with its calibrated threshold)")
+    phrasing_lang: str = Field(description="language of the closest phrasing")
+
+
 class ResultOut(BaseModel):
     id: str | None
     lang: str
@@ -108,6 +119,11 @@ class ResultOut(BaseModel):
     subnarratives: list[LabelOut]
     other_score: float = Field(description="score of the `Other` (no narrative) classifier")
     other: bool = Field(description="true when the text carries no narrative")
+    talking_points: list[TalkingPointOut] = Field(
+        default_factory=list,
+        description="known talking points the text echoes (empty unless the service was "
+        "started with NARRASCOPE_TALKING_POINTS)",
+    )
     lang_supported: bool = Field(
         description="false when the language was not in the training data or not detected "
         "('und'): the text is still served, with less trustworthy labels"

@@ -1,26 +1,28 @@
-"""The narrascope prediction service: a thin front end and a batching scorer.
+"""The narrascope prediction service.
 
     narrascope serve --model production        # or: bentoml serve serving.service:Narrascope
 
-`Narrascope` (the front end) validates requests, checks the bearer token, detects languages,
-decodes labels and picks evidence sentences; it never holds the model. `Scorer` holds the model
-(loaded once per worker) and is the only place scores are computed: BentoML's adaptive batching
-merges the texts of concurrent requests into one model call there. Both resolve the model once
-at start-up from the registry ($NARRASCOPE_REGISTRY, default ./registry) by $NARRASCOPE_MODEL
-(`narrascope serve` pins the alias to a version before starting both), or from BentoML's model
-store by $NARRASCOPE_BENTO_MODEL (a version packaged with `registry export-bento`).
+One BentoML service: it validates requests, checks the bearer token, and scores texts through
+an in-process adaptive batcher (serving/batching.py: the texts of concurrent requests share
+one model call). It resolves the model once at start-up from the registry
+($NARRASCOPE_REGISTRY, default ./registry) by $NARRASCOPE_MODEL (`narrascope serve` pins the
+alias to a version first), or from BentoML's model store by $NARRASCOPE_BENTO_MODEL (a version
+packaged with `registry export-bento`).
 
 Settings (environment): NARRASCOPE_API_TOKEN (bearer auth, off when unset),
 NARRASCOPE_MAX_TEXTS / _MAX_CHARS / _MAX_DOCUMENT_CHARS / _MAX_SENTENCES / _MAX_BODY_BYTES,
-NARRASCOPE_BATCH_SIZE and NARRASCOPE_BATCH_LATENCY_MS (adaptive batching),
-NARRASCOPE_TORCH_THREADS (torch threads in the scorer).
+NARRASCOPE_BATCH_SIZE and NARRASCOPE_BATCH_WAIT_MS (adaptive batching), NARRASCOPE_TORCH_THREADS
+(torch threads), NARRASCOPE_TALKING_POINTS (comma-separated talking-point libraries to match;
+off when unset).
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 
 import bentoml
@@ -31,6 +33,7 @@ from prometheus_client import Counter
 from model_registry import Registry
 from model_registry.bento import load_from_bentoml
 from narrascope.text import split_sentences
+from serving.batching import MicroBatcher
 from serving.middleware import BearerAuth, BodyLimit, JsonErrors
 from serving.schemas import (
     MAX_BODY_BYTES,
@@ -47,10 +50,12 @@ from serving.schemas import (
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 api = FastAPI(title="narrascope model info")
 
-# 64 texts per model call (a full request) and up to 300 ms of waiting: 10 ms turned most
-# requests into 503s under load on these machines (see PITFALLS), 200-500 ms did not.
+# Up to 64 texts per model call. No waiting for a batch to fill: texts that arrive while the
+# model is busy form the next batch (measured: a 5 ms wait doubled single-text p50 at low load).
 BATCH_SIZE = int(os.environ.get("NARRASCOPE_BATCH_SIZE", "64"))
-BATCH_LATENCY_MS = int(os.environ.get("NARRASCOPE_BATCH_LATENCY_MS", "300"))
+BATCH_WAIT_MS = float(os.environ.get("NARRASCOPE_BATCH_WAIT_MS", "0"))
+# The model thread owns the CPU: torch gets every core unless told otherwise.
+TORCH_THREADS = int(os.environ.get("NARRASCOPE_TORCH_THREADS", str(os.cpu_count() or 1)))
 EVIDENCE_SPANS = 3
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -66,40 +71,42 @@ TEXTS = Counter(
 )
 
 
-def load_predictor(load_model: bool):
+def load_predictor():
     """The pinned version, from BentoML's model store or the registry."""
     tag = os.environ.get("NARRASCOPE_BENTO_MODEL")
     if tag:
-        return load_from_bentoml(tag, load_model=load_model)
+        return load_from_bentoml(tag)
     registry = Registry()
     version = registry.resolve(os.environ.get("NARRASCOPE_MODEL", "production"))
-    return registry.load(version, load_model=load_model)
+    return registry.load(version)
 
 
-@bentoml.service(name="narrascope-scorer", workers=1, traffic={"timeout": 60})
-class Scorer:
-    def __init__(self) -> None:
-        threads = os.environ.get("NARRASCOPE_TORCH_THREADS")
-        if threads:
-            import torch
+def load_matcher():
+    """The talking-point matcher when $NARRASCOPE_TALKING_POINTS names library files."""
+    paths = os.environ.get("NARRASCOPE_TALKING_POINTS")
+    if not paths:
+        return None
+    from narrascope.talking_points import TalkingPointLibrary, default_matcher
 
-            torch.set_num_threads(int(threads))
-        self.predictor = load_predictor(load_model=True)
-
-    @bentoml.api(batchable=True, max_batch_size=BATCH_SIZE, max_latency_ms=BATCH_LATENCY_MS)
-    def scores(self, texts: list[str]) -> np.ndarray:
-        """Raw per-label scores, one row per text, for texts of any number of requests."""
-        return self.predictor.scores(texts).astype(np.float32)
+    return default_matcher(TalkingPointLibrary.load(paths.split(",")))
 
 
 @bentoml.service(name="narrascope", traffic={"timeout": 60})
 @bentoml.asgi_app(api, path="/v1")
 class Narrascope:
-    scorer = bentoml.depends(Scorer)
-
     def __init__(self) -> None:
-        self.predictor = load_predictor(load_model=False)  # labels, thresholds, taxonomy
+        self.predictor = load_predictor()  # once per worker
         self.version = self.predictor.version
+        if "torch" in sys.modules:  # encoder families; a linear model never imports torch
+            sys.modules["torch"].set_num_threads(TORCH_THREADS)
+        model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
+        self.scores = MicroBatcher(self.predictor.scores, BATCH_SIZE, BATCH_WAIT_MS, model_thread)
+        matcher = load_matcher()
+        self.talking_points = (
+            MicroBatcher(_match_dicts(matcher), BATCH_SIZE, BATCH_WAIT_MS, model_thread)
+            if matcher is not None
+            else None
+        )
 
     @bentoml.api(route="/v1/predict", input_spec=PredictRequest, output_spec=PredictResponse)
     async def predict(
@@ -107,7 +114,7 @@ class Narrascope:
     ) -> PredictResponse:
         """Narratives and subnarratives, with scores and thresholds, for a batch of texts."""
         raw = [t.text for t in texts]
-        scores = await self.scorer.to_async.scores(raw)
+        scores, points = await asyncio.gather(self.scores(raw), self._talking_points(raw))
         outputs = await asyncio.to_thread(
             self.predictor.decide,
             raw,
@@ -116,7 +123,10 @@ class Narrascope:
             threshold,
             top_k,
         )
-        results = [self._result(t.id, out, "predict") for t, out in zip(texts, outputs)]
+        results = [
+            self._result(t.id, out, "predict", found)
+            for t, out, found in zip(texts, outputs, points)
+        ]
         return PredictResponse(
             model_version=self.version, request_id=_request_id(ctx), results=results
         )
@@ -128,7 +138,7 @@ class Narrascope:
         """One long document: its labels, and the sentences that carry each label (evidence)."""
         sentences = split_sentences(text)[:MAX_SENTENCES]
         pieces = [text] + [s.text for s in sentences]
-        scores = np.asarray(await self.scorer.to_async.scores(pieces))
+        scores = np.asarray(await self.scores(pieces))
         [whole] = await asyncio.to_thread(
             self.predictor.decide, [text], scores[:1], [lang], threshold
         )
@@ -148,7 +158,12 @@ class Narrascope:
             evidence=evidence,
         )
 
-    def _result(self, text_id, out, endpoint: str) -> ResultOut:
+    async def _talking_points(self, texts: list[str]) -> list[list[dict]]:
+        if self.talking_points is None:
+            return [[] for _ in texts]
+        return await self.talking_points(texts)
+
+    def _result(self, text_id, out, endpoint: str, points=()) -> ResultOut:
         supported = out.lang in self.predictor.languages
         TEXTS.labels(endpoint=endpoint, lang_supported=str(supported).lower()).inc()
         for level, labels in (("narrative", out.narratives), ("subnarrative", out.subnarratives)):
@@ -156,7 +171,9 @@ class Narrascope:
                 PREDICTED.labels(endpoint=endpoint, level=level, label=label.id).inc()
         if out.is_other:
             PREDICTED.labels(endpoint=endpoint, level="other", label="Other").inc()
-        return ResultOut(id=text_id, lang_supported=supported, **out.to_dict())
+        return ResultOut(
+            id=text_id, lang_supported=supported, talking_points=list(points), **out.to_dict()
+        )
 
     def _evidence(self, label, level: str, sentences, sentence_scores) -> EvidenceOut:
         """The sentences that score highest for `label` when each is scored on its own."""
@@ -196,6 +213,10 @@ class Narrascope:
             "labels": labels,
             "model_card": self.predictor.model_card,
         }
+
+
+def _match_dicts(matcher):
+    return lambda texts: [[m.to_dict() for m in found] for found in matcher.match(texts)]
 
 
 def _request_id(ctx) -> str:

@@ -196,6 +196,7 @@ def test_real_bentoml_serve_subprocess(service_env, root):
     port = free_port()
     env = {k: v for k, v in service_env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     env["NARRASCOPE_API_TOKEN"] = "s3cret-token"
+    env["NARRASCOPE_TALKING_POINTS"] = "data/talking_points.jsonl"
     auth = {"Authorization": "Bearer s3cret-token"}
     process = subprocess.Popen(
         serve_command("127.0.0.1", port),
@@ -214,6 +215,12 @@ def test_real_bentoml_serve_subprocess(service_env, root):
         assert httpx.post(f"{base}/v1/predict", json=one, headers=wrong).status_code == 401
         ok = httpx.post(f"{base}/v1/predict", json=one, headers=auth, timeout=30)
         assert ok.status_code == 200 and ok.json()["model_version"] == "v1"
+        echo = {"texts": [{"text": "NATO broke its promise not to expand one inch to the east."}]}
+        matched = httpx.post(f"{base}/v1/predict", json=echo, headers=auth, timeout=60).json()
+        [point] = [
+            p for p in matched["results"][0]["talking_points"] if p["talking_point"] == "TP001"
+        ]
+        assert point["start"] == 0 and point["narrative"] == "URW.blame_west"
         bad = httpx.post(f"{base}/v1/predict", json={"texts": []}, headers=auth, timeout=30)
         assert bad.status_code == 400
         model = httpx.get(f"{base}/v1/model", headers=auth, timeout=30)
