@@ -105,5 +105,8 @@ def _distinctive_terms(texts: list[str], labels: np.ndarray) -> dict[int, list[s
     out = {}
     for label in set(labels) - {-1}:
         inside = np.asarray(matrix[labels == label].mean(axis=0)).ravel()
-        out[label] = vocabulary[np.argsort(-(inside - overall))[:TERMS]].tolist()
+        lift = inside - overall
+        best = [i for i in np.argsort(-lift)[:TERMS] if lift[i] > 0]
+        # Scripts without spaces (zh) give no repeated words: no terms rather than noise.
+        out[label] = vocabulary[best].tolist()
     return out
