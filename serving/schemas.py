@@ -39,8 +39,9 @@ ANALYZE_EXAMPLE = {
     "id": "article-7",
     "text": (
         "The summit opened with a minute of silence for the flood victims. "
-        "NATO expansion left Russia no choice: the West provoked this war. "
-        "Ministers then discussed the budget for rural schools."
+        "NATO expansion left Russia no choice: the West provoked this war and now wages it "
+        "to the last Ukrainian. Washington wanted this conflict from the start, and the "
+        "sanctions only hurt Europe."
     ),
 }
 
