@@ -479,10 +479,20 @@ def _serve(args) -> int:
     from model_registry import Registry
     from serving.launch import serve_command
 
-    version = Registry().resolve(args.model)  # fail fast, before BentoML starts
+    registry = Registry()
+    version = registry.resolve(args.model)  # fail fast, before BentoML starts
     env = {**os.environ, "NARRASCOPE_MODEL": version}
+    if "NARRASCOPE_WORKERS" not in env:
+        # scikit-learn scoring is single-threaded: one worker per core; torch uses every core
+        # within one call, so encoder families get one worker.
+        linear = registry.entry(version)["family"] == "linear"
+        env["NARRASCOPE_WORKERS"] = str(os.cpu_count() or 1) if linear else "1"
     command = serve_command(args.host, args.port)
-    print(f"serving {version} on http://{args.host}:{args.port}", flush=True)
+    print(
+        f"serving {version} on http://{args.host}:{args.port} "
+        f"({env['NARRASCOPE_WORKERS']} worker(s))",
+        flush=True,
+    )
     os.execvpe(command[0], command, env)
     return 0  # not reached
 

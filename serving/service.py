@@ -11,7 +11,8 @@ packaged with `registry export-bento`).
 
 Settings (environment): NARRASCOPE_API_TOKEN (bearer auth, off when unset),
 NARRASCOPE_MAX_TEXTS / _MAX_CHARS / _MAX_DOCUMENT_CHARS / _MAX_SENTENCES / _MAX_BODY_BYTES,
-NARRASCOPE_BATCH_SIZE and NARRASCOPE_BATCH_WAIT_MS (adaptive batching), NARRASCOPE_TORCH_THREADS
+NARRASCOPE_BATCH_SIZE and NARRASCOPE_BATCH_WAIT_MS (adaptive batching), NARRASCOPE_WORKERS
+(processes), NARRASCOPE_TORCH_THREADS
 (torch threads), NARRASCOPE_TALKING_POINTS (comma-separated talking-point libraries to match;
 off when unset).
 """
@@ -54,6 +55,10 @@ api = FastAPI(title="narrascope model info")
 # model is busy form the next batch (measured: a 5 ms wait doubled single-text p50 at low load).
 BATCH_SIZE = int(os.environ.get("NARRASCOPE_BATCH_SIZE", "64"))
 BATCH_WAIT_MS = float(os.environ.get("NARRASCOPE_BATCH_WAIT_MS", "0"))
+# Worker processes, each with its own model. `narrascope serve` picks one per core for the
+# linear family (single-threaded scikit-learn) and one for encoder families (torch already
+# spreads one call over every core).
+WORKERS = int(os.environ.get("NARRASCOPE_WORKERS", "1"))
 # The model thread owns the CPU: torch gets every core unless told otherwise.
 TORCH_THREADS = int(os.environ.get("NARRASCOPE_TORCH_THREADS", str(os.cpu_count() or 1)))
 EVIDENCE_SPANS = 3
@@ -91,7 +96,7 @@ def load_matcher():
     return default_matcher(TalkingPointLibrary.load(paths.split(",")))
 
 
-@bentoml.service(name="narrascope", traffic={"timeout": 60})
+@bentoml.service(name="narrascope", workers=WORKERS, traffic={"timeout": 60})
 @bentoml.asgi_app(api, path="/v1")
 class Narrascope:
     def __init__(self) -> None:
