@@ -151,9 +151,20 @@ class EvidenceOut(BaseModel):
     spans: list[SpanOut] = Field(description="the sentences that score highest for the label")
 
 
+class FlaggedSentenceOut(BaseModel):
+    start: int
+    end: int
+    text: str
+    narratives: list[str] = Field(description="narratives this sentence carries on its own")
+
+
 class AnalyzeResponse(BaseModel):
     model_version: str
     request_id: str
     result: ResultOut
     sentences: int = Field(description="sentences scored (up to NARRASCOPE_MAX_SENTENCES)")
     evidence: list[EvidenceOut]
+    flagged_sentences: list[FlaggedSentenceOut] = Field(
+        description="sentences that carry a narrative when read on their own, even where the "
+        "document as a whole does not (a propaganda line inside ordinary news)"
+    )

@@ -42,6 +42,7 @@ from serving.schemas import (
     AnalyzeRequest,
     AnalyzeResponse,
     EvidenceOut,
+    FlaggedSentenceOut,
     PredictRequest,
     PredictResponse,
     ResultOut,
@@ -155,12 +156,28 @@ class Narrascope:
             )
             for label in labels
         ]
+        # Each sentence decoded on its own, in the document's language (no per-sentence langid).
+        alone = await asyncio.to_thread(
+            self.predictor.decide,
+            [x.text for x in sentences],
+            scores[1:],
+            [whole.lang] * len(sentences),
+            threshold,
+        )
+        flagged = [
+            FlaggedSentenceOut(
+                start=x.start, end=x.end, text=x.text, narratives=[n.id for n in out.narratives]
+            )
+            for x, out in zip(sentences, alone)
+            if out.narratives
+        ]
         return AnalyzeResponse(
             model_version=self.version,
             request_id=_request_id(ctx),
             result=self._result(id, whole, "analyze"),
             sentences=len(sentences),
             evidence=evidence,
+            flagged_sentences=flagged,
         )
 
     async def _talking_points(self, texts: list[str]) -> list[list[dict]]:

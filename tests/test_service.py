@@ -181,6 +181,8 @@ def test_analyze_returns_evidence_sentences_with_offsets(client):
     for evidence in body["evidence"]:
         for span in evidence["spans"]:
             assert text[span["start"] : span["end"]] == span["text"]
+    for flagged in body["flagged_sentences"]:
+        assert text[flagged["start"] : flagged["end"]] == flagged["text"] and flagged["narratives"]
     if body["evidence"]:  # the neutral opening sentence is never the strongest evidence
         assert not body["evidence"][0]["spans"][0]["text"].startswith("The summit opened")
 
@@ -230,3 +232,25 @@ def test_real_bentoml_serve_subprocess(service_env, root):
         assert "narrascope_texts_total" in httpx.get(f"{base}/metrics", timeout=30).text
     finally:
         stop(process)
+
+
+def test_analyze_flags_sentences_that_carry_a_narrative_on_their_own(client, service_env):
+    from model_registry import Registry
+    from narrascope.text import split_sentences
+
+    document = " ".join(
+        ["The council met on Tuesday.", PROPAGANDA, "Schools reopen next week.", "It rained."]
+    )
+    body = client.post("/v1/analyze", json={"text": document}).json()
+    sentences = split_sentences(document)
+    alone = (
+        Registry()
+        .load("production")
+        .predict([s.text for s in sentences], [body["result"]["lang"]] * len(sentences))
+    )
+    expected = [
+        {"start": s.start, "end": s.end, "text": s.text, "narratives": [n.id for n in o.narratives]}
+        for s, o in zip(sentences, alone)
+        if o.narratives
+    ]
+    assert body["flagged_sentences"] == expected
