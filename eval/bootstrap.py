@@ -103,3 +103,12 @@ def estimate(point: float, samples: np.ndarray, settings: Settings) -> dict:
     """A figure as the report stores it: value and its bootstrap interval."""
     low, high = interval(samples, settings)
     return {"value": round(point, 6), "low": round(low, 6), "high": round(high, 6)}
+
+
+def share(flags: np.ndarray, settings: Settings, point: float | None = None) -> dict:
+    """The share of flagged documents, with its interval: {"n", "value", "low", "high"}."""
+    flags = np.asarray(flags, dtype=bool)
+    if point is None:
+        point = float(flags.mean()) if len(flags) else 0.0
+    drawn = rate(flags, resample_weights(len(flags), settings))
+    return {"n": int(len(flags)), **estimate(float(point), drawn, settings)}

@@ -14,10 +14,10 @@ import numpy as np
 
 from eval.bootstrap import DocCounts, Settings, estimate, headline, resample_weights
 from eval.groups import group_keys
-from eval.predictions import Run
+from eval.predictions import Run, run_model
 from eval.render import Page, Table, page_markdown
 from narrascope.artifact import utc_now, write_json
-from narrascope.metrics import HEADLINE, LEVELS, binarise, level_sets
+from narrascope.metrics import HEADLINE, LEVELS, aligned, level_sets
 from narrascope.schema import Document
 
 COMPARE_SCHEMA = "narrascope.eval.compare/1"
@@ -56,12 +56,10 @@ def compare(
         "levels": {},
     }
     for level in LEVELS:
-        universe = sorted(
-            set().union(*gold[level], *sets["baseline"][level], *sets["candidate"][level])
+        truth, before, after, _ = aligned(
+            gold[level], sets["baseline"][level], sets["candidate"][level]
         )
-        truth = binarise(gold[level], universe)
-        old = DocCounts.of(truth, binarise(sets["baseline"][level], universe))
-        new = DocCounts.of(truth, binarise(sets["candidate"][level], universe))
+        old, new = DocCounts.of(truth, before), DocCounts.of(truth, after)
         everyone = np.ones(len(docs), dtype=bool)
         body = {"overall": _delta(old, new, everyone, settings, min_support)}
         for dimension in COMPARE_DIMENSIONS:
@@ -72,6 +70,14 @@ def compare(
             }
         report["levels"][level] = body
     return report
+
+
+def compare_versions(
+    registry, baseline: str, candidate: str, docs, data_name: str, settings, min_support: int
+) -> dict:
+    """`compare` for two registry versions or aliases, each scored once on `docs`."""
+    runs = [run_model(registry.load(ref), docs) for ref in (baseline, candidate)]
+    return compare(docs, *runs, data_name, settings, min_support)
 
 
 def _delta(old: DocCounts, new: DocCounts, mask, settings: Settings, min_support: int) -> dict:
@@ -92,13 +98,19 @@ def _delta(old: DocCounts, new: DocCounts, mask, settings: Settings, min_support
     return out
 
 
+def groups_of(body: dict, dimensions=COMPARE_DIMENSIONS):
+    """(dimension, group, figures) for `overall` and every group of `dimensions` in one level."""
+    yield "overall", "all", body["overall"]
+    for dimension in dimensions:
+        for group, figures in body[dimension].items():
+            yield dimension, group, figures
+
+
 def regressions(report: dict, metric: str = "samples_f1") -> list[dict]:
     """Every supported group where the candidate is detectably worse on `metric`."""
     found = []
     for level, body in report["levels"].items():
-        groups = [("overall", "all", body["overall"])]
-        groups += [(dim, g, fig) for dim in COMPARE_DIMENSIONS for g, fig in body[dim].items()]
-        for dimension, group, fig in groups:
+        for dimension, group, fig in groups_of(body):
             if not fig["low_support"] and fig[metric]["verdict"] == WORSE:
                 found.append(
                     {"level": level, "dimension": dimension, "group": group, **fig[metric]}
@@ -127,8 +139,7 @@ def comparison_page(report: dict) -> Page:
         ],
     )
     for level, body in report["levels"].items():
-        rows = [_row("overall", "all", body["overall"])]
-        rows += [_row(d, g, f) for d in COMPARE_DIMENSIONS for g, f in body[d].items()]
+        rows = [_row(*group) for group in groups_of(body)]
         page.tables.append(
             Table(
                 f"{level}: samples-F1",

@@ -16,8 +16,7 @@ from pathlib import Path
 import yaml
 
 from eval.bootstrap import Settings
-from eval.compare import compare, write_comparison
-from eval.predictions import run_model
+from eval.compare import compare_versions, groups_of, write_comparison
 from narrascope.errors import DataError
 from narrascope.schema import Document
 
@@ -60,10 +59,7 @@ class GateDecision:
 def decide(comparison: dict, docs: list[Document], policy: GatePolicy) -> GateDecision:
     failures = _missing_languages(docs, policy)
     for level in policy.levels:
-        body = comparison["levels"][level]
-        groups = [("overall", "all", body["overall"])]
-        groups += [(d, g, fig) for d in policy.dimensions for g, fig in body[d].items()]
-        for dimension, group, fig in groups:
+        for dimension, group, fig in groups_of(comparison["levels"][level], policy.dimensions):
             figure = fig[policy.metric]
             delta = figure["delta"]
             if fig["low_support"] or not (delta["high"] < 0 and delta["value"] < -policy.tolerance):
@@ -96,9 +92,10 @@ def run_gate(
         return GateDecision(True, note=f"alias '{alias}' is not set yet: nothing to compare with")
     if current == candidate:
         return GateDecision(True, note=f"'{alias}' already points to {candidate}")
-    runs = [run_model(registry.load(ref), docs) for ref in (current, candidate)]
     settings = Settings(resamples=policy.resamples, seed=policy.seed)
-    comparison = compare(docs, *runs, data_name, settings, policy.min_support)
+    comparison = compare_versions(
+        registry, current, candidate, docs, data_name, settings, policy.min_support
+    )
     write_comparison(comparison, out_dir)
     return decide(comparison, docs, policy)
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame
 
-from eval.bootstrap import DocCounts, Settings, estimate, headline, rate, resample_weights
+from eval.bootstrap import DocCounts, Settings, estimate, headline, resample_weights, share
 from narrascope.metrics import HEADLINE
 from narrascope.schema import Document
 
@@ -104,11 +104,8 @@ def other_false_positive_rates(
 
 
 def _rate_figure(flags: np.ndarray, settings: Settings, min_support: int, point=None) -> dict:
-    point = float(flags.mean() if len(flags) else 0.0) if point is None else float(point)
-    figure = estimate(point, rate(flags, resample_weights(len(flags), settings)), settings)
     return {
-        "n": int(len(flags)),
+        **share(flags, settings, point),
         "false_positives": int(flags.sum()),
         "low_support": bool(len(flags) < min_support),
-        **figure,
     }

@@ -35,11 +35,13 @@ def run_model(predictor, docs: list[Document], batch_size: int = 256) -> Run:
     for start in range(0, len(docs), batch_size):
         batch = docs[start : start + batch_size]
         texts = [d.text for d in batch]
-        # The gold language is a hint: evaluation measures narratives, not language ID.
-        for out in predictor.predict(texts, [d.lang for d in batch]):
+        # Scored once: the raw scores serve calibration, the labels are decoded from them. The
+        # gold language is a hint: evaluation measures narratives, not language ID.
+        batch_scores = predictor.scores(texts)
+        for out in predictor.decide(texts, batch_scores, [d.lang for d in batch]):
             narratives.append(tuple(s.id for s in out.narratives))
             subnarratives.append(tuple(s.id for s in out.subnarratives))
-        scores.append(predictor.scores(texts))
+        scores.append(batch_scores)
     model = {
         "version": predictor.version,
         "model_id": predictor.manifest["model_id"],

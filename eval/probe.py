@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from eval.bootstrap import Settings, estimate, rate, resample_weights
+from eval.bootstrap import Settings, share
+from eval.predictions import run_model
 from narrascope.errors import DataError
 from narrascope.schema import Document
 
@@ -88,7 +89,8 @@ def probe(predictor, docs: list[Document], narratives: list[tuple], names: NameS
         for pair in names.pairs()
         if (swapped := names.swap(doc.text, doc.lang, *pair)) is not None
     ]
-    after = _predict(predictor, [(docs[i], text) for i, _, text in variants])
+    swapped_docs = [docs[i].model_copy(update={"text": text}) for i, _, text in variants]
+    after = [frozenset(n) for n in run_model(predictor, swapped_docs).narratives]
     before = [frozenset(narratives[i]) for i, _, _ in variants]
     flipped = np.array([b != a for b, a in zip(before, after)], dtype=bool)
     return {
@@ -103,23 +105,8 @@ def probe(predictor, docs: list[Document], narratives: list[tuple], names: NameS
     }
 
 
-def _predict(predictor, items: list[tuple[Document, str]], batch_size: int = 256) -> list:
-    out = []
-    for start in range(0, len(items), batch_size):
-        batch = items[start : start + batch_size]
-        predictions = predictor.predict([t for _, t in batch], [d.lang for d, _ in batch])
-        out += [frozenset(s.id for s in p.narratives) for p in predictions]
-    return out
-
-
 def _flip_figure(flipped: np.ndarray, settings: Settings) -> dict:
-    point = float(flipped.mean()) if len(flipped) else 0.0
-    drawn = rate(flipped, resample_weights(len(flipped), settings))
-    return {
-        "n": int(len(flipped)),
-        "flipped": int(flipped.sum()),
-        **estimate(point, drawn, settings),
-    }
+    return {**share(flipped, settings), "flipped": int(flipped.sum())}
 
 
 def _per_pair(variants, flipped, settings) -> dict:

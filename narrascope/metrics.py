@@ -96,10 +96,11 @@ def level_sets(pairs: Sequence[tuple[Iterable[str], Iterable[str]]]) -> dict[str
     }
 
 
-def aligned(gold: Sequence[frozenset], pred: Sequence[frozenset]):
-    """Binarise gold and predicted sets over their joint label universe."""
-    universe = sorted(set().union(*gold, *pred))
-    return binarise(gold, universe), binarise(pred, universe), universe
+def aligned(gold: Sequence[frozenset], *preds: Sequence[frozenset]):
+    """Binarise gold and one or more predicted set lists over their joint label universe:
+    (gold matrix, one matrix per prediction list..., universe)."""
+    universe = sorted(set().union(*gold, *(s for pred in preds for s in pred)))
+    return (binarise(gold, universe), *(binarise(pred, universe) for pred in preds), universe)
 
 
 def summary_by_group(truth: np.ndarray, pred: np.ndarray, keys: Sequence[str]) -> dict:

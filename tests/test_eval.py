@@ -38,6 +38,9 @@ class FixedPredictor:
         return self.rule(text) if self.rule else self.answers[text]
 
     def predict(self, texts, langs=None, threshold=None):
+        return self.decide(texts, self.scores(texts), langs, threshold)
+
+    def decide(self, texts, scores, langs=None, threshold=None, top_k=None):
         langs = langs or [None] * len(texts)
         return [
             Prediction(
