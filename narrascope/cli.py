@@ -307,17 +307,16 @@ def _print_eval_summary(report: dict) -> None:
 
 def _eval_compare(args) -> int:
     from eval.bootstrap import Settings
-    from eval.compare import compare, regressions, write_comparison
-    from eval.predictions import run_model
+    from eval.compare import compare_versions, regressions, write_comparison
     from model_registry import Registry
     from narrascope.data import load_documents
     from narrascope.taxonomy import Taxonomy
 
     docs = load_documents(args.data, Taxonomy.load(args.taxonomy)).documents
-    registry = Registry()
-    runs = [run_model(registry.load(ref), docs) for ref in (args.baseline, args.candidate)]
     settings = Settings(resamples=args.resamples, seed=args.seed)
-    report = compare(docs, *runs, args.data, settings, args.min_support)
+    report = compare_versions(
+        Registry(), args.baseline, args.candidate, docs, args.data, settings, args.min_support
+    )
     paths = write_comparison(report, args.out)
     worse = regressions(report)
     for row in worse:
@@ -339,12 +338,15 @@ def _eval_compare(args) -> int:
 def _registry_promote(args) -> int:
     from eval.gate import GatePolicy, run_gate
     from model_registry import Registry
+    from narrascope.artifact import TAXONOMY
     from narrascope.data import load_documents
+    from narrascope.taxonomy import Taxonomy
 
     registry = Registry()
     candidate = registry.resolve(args.ref)
     policy = GatePolicy.load(args.policy)
-    taxonomy = registry.load(candidate).taxonomy  # the candidate's labels may be new
+    # The candidate's labels may be new: its own taxonomy reads the gold labels.
+    taxonomy = Taxonomy.load(registry.verify(candidate) / TAXONOMY)
     paths = args.data or ["data/corpus/test.jsonl"]
     docs = [d for path in paths for d in load_documents(path, taxonomy).documents]
     decision = run_gate(registry, candidate, args.alias, docs, " + ".join(paths), policy, args.out)
@@ -550,6 +552,7 @@ def _campaign_add(args) -> int:
     from eval.probe import NameSets
     from eval.report import evaluate, write_report
     from model_registry import Registry
+    from narrascope.artifact import read_manifest
     from narrascope.data import load_documents, sha256_file
     from training.campaign import campaign_config, prepare
     from training.config import TrainConfig
@@ -560,7 +563,7 @@ def _campaign_add(args) -> int:
     recipe = (
         TrainConfig.from_yaml(args.config).to_dict()
         if args.config
-        else registry.load(base).manifest["config"]
+        else read_manifest(registry.verify(base))["config"]  # no need to load the model
     )
     workdir = Path(args.workdir or f"campaigns/{args.name}")
     sources = {"data": args.data, "taxonomy_patch": args.taxonomy_patch}

@@ -23,6 +23,7 @@ import yaml
 from narrascope.data import load_documents
 from narrascope.errors import DataError
 from narrascope.schema import Document
+from narrascope.talking_points import TalkingPointLibrary
 from narrascope.taxonomy import Taxonomy, apply_patch
 from training.config import TrainConfig
 
@@ -76,12 +77,12 @@ def prepare(
     taxonomy = Taxonomy.load(workdir / "taxonomy.yaml")
     docs = load_documents(data, taxonomy).documents  # stops at the first bad record, located
     _refuse_reused_ids(docs, existing_data, taxonomy, str(data))
-    points = _merge_talking_points(base_talking_points, talking_points, taxonomy)
+    points, new_points = _merge_talking_points(base_talking_points, talking_points, taxonomy)
     (workdir / "talking_points.jsonl").write_text(
         "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in points), encoding="utf-8"
     )
     train, test = split(docs, held_out, seed)
-    campaign = Campaign(name, workdir, taxonomy, train, test, _count_new(talking_points))
+    campaign = Campaign(name, workdir, taxonomy, train, test, new_points)
     for path, part in ((campaign.train_path, train), (campaign.test_path, test)):
         path.write_text("".join(_jsonl(d) for d in part), encoding="utf-8")
     return campaign
@@ -124,27 +125,13 @@ def _refuse_reused_ids(docs, existing_data, taxonomy, source: str) -> None:
         )
 
 
-def _merge_talking_points(base, extra, taxonomy: Taxonomy) -> list[dict]:
-    points = _read_jsonl(base)
-    known = {p["id"] for p in points}
-    for number, point in enumerate(_read_jsonl(extra) if extra else [], 1):
-        where = {"file": str(extra), "line": number}
-        if point.get("id") in known:
-            raise DataError(f"talking point id {point.get('id')!r} already exists", **where)
-        if point.get("narrative") not in taxonomy.narratives:
-            raise DataError(f"unknown narrative {point.get('narrative')!r}", **where)
-        sub = point.get("subnarrative")
-        if sub is not None and sub not in taxonomy.subnarratives:
-            raise DataError(f"unknown subnarrative {sub!r}", **where)
-        if not isinstance(point.get("phrasings"), dict) or not point["phrasings"]:
-            raise DataError("'phrasings' must map language codes to text", **where)
-        known.add(point["id"])
-        points.append(point)
-    return points
-
-
-def _count_new(path) -> int:
-    return len(_read_jsonl(path)) if path else 0
+def _merge_talking_points(base, extra, taxonomy: Taxonomy) -> tuple[list[dict], int]:
+    """The base library plus the campaign's talking points, checked against the patched
+    taxonomy (unique ids, known labels; errors name file and line); and how many are new."""
+    library = TalkingPointLibrary.load([base, extra] if extra else [base], taxonomy)
+    new = len(TalkingPointLibrary.load(extra)) if extra else 0
+    rows = [{k: v for k, v in p.to_dict().items() if v is not None} for p in library.points]
+    return rows, new
 
 
 def _read_yaml(path) -> dict:
@@ -152,17 +139,6 @@ def _read_yaml(path) -> dict:
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise DataError(f"cannot read: {exc}", file=str(path)) from None
-
-
-def _read_jsonl(path) -> list[dict]:
-    rows = []
-    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise DataError(f"invalid JSON: {exc.msg}", file=str(path), line=number) from None
-    return rows
 
 
 def _jsonl(doc: Document) -> str:
