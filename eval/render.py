@@ -12,6 +12,7 @@ import io
 from dataclasses import dataclass, field
 
 from eval.groups import DIMENSIONS
+from narrascope.html import table as html_table
 from narrascope.metrics import HEADLINE
 
 METRIC_NAMES = {"samples_f1": "samples-F1", "micro_f1": "micro-F1", "macro_f1": "macro-F1"}
@@ -270,25 +271,11 @@ def render_html(report: dict) -> str:
         parts.append(f'<h{table.level} id="{esc(anchor)}">{esc(table.title)}</h{table.level}>')
         if table.note:
             parts.append(f'<p class="note">{esc(table.note)}</p>')
-        parts.append(_html_table(table))
+        parts.append(html_table(table.header, table.rows, table.title))
         if table.plot:
             parts.append(_plot(report, table.plot))
     parts.append("</body></html>")
     return "\n".join(parts)
-
-
-def _html_table(table: Table) -> str:
-    esc = html.escape
-    if not table.rows:
-        return "<p>(none)</p>"
-    head = "".join(f"<th>{esc(h)}</th>" for h in table.header)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in table.rows
-    )
-    title = esc(table.title)
-    return (
-        f'<table data-title="{title}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-    )
 
 
 def _plot(report: dict, name: str) -> str:

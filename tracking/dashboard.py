@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from narrascope.html import table as html_table
 from tracking.trends import SPIKE_RULE
 
 EXAMPLES_PER_SPIKE = 2
@@ -49,7 +50,7 @@ def render(prev: pd.DataFrame, spikes: pd.DataFrame, movers: pd.DataFrame, predi
         "<div id='charts'></div>",
         "<h2>Spikes</h2>",
         f"<p class='note'>Rule: {esc(_rule_text())}</p>",
-        _table(
+        html_table(
             [
                 "week",
                 "view",
@@ -75,7 +76,7 @@ def render(prev: pd.DataFrame, spikes: pd.DataFrame, movers: pd.DataFrame, predi
             ],
         ),
         "<h2>Top movers</h2>",
-        _table(
+        html_table(
             ["week", "narrative", "prevalence", "change"],
             [
                 [r["bucket"], r["narrative"], f"{r['prevalence']:.1%}", f"{r['change']:+.1%}"]
@@ -83,7 +84,7 @@ def render(prev: pd.DataFrame, spikes: pd.DataFrame, movers: pd.DataFrame, predi
             ],
         ),
         "<h2>Talking points echoed</h2>",
-        _table(
+        html_table(
             ["talking point", "documents", "languages", "example sentence", "score"],
             [
                 [
@@ -97,7 +98,7 @@ def render(prev: pd.DataFrame, spikes: pd.DataFrame, movers: pd.DataFrame, predi
             ],
         ),
         "<h2>Emerging clusters (documents no known narrative claims)</h2>",
-        _table(
+        html_table(
             ["cluster", "size", "recent share", "first seen", "languages", "terms", "examples"],
             [
                 [
@@ -154,15 +155,6 @@ def _rule_text() -> str:
         f"previous {r['window']} buckets plus {r['sigmas']:.0f} standard deviations, and at "
         f"least {r['ratio']:.0f}x that mean."
     )
-
-
-def _table(header: list[str], rows: list[list]) -> str:
-    esc = html.escape
-    if not rows:
-        return "<p>(none)</p>"
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _json_for_html(data) -> str:
