@@ -480,16 +480,7 @@ def _targets(families: dict) -> list[dict]:
                         f"{top['texts_per_s']:,.0f} texts/s at concurrency {top['concurrency']}",
                     )
                 )
-            c = cell(result, 1, 8)
-            if c:
-                out.append(
-                    _target(
-                        name,
-                        "linear p95 < 30 ms, single texts, concurrency 8",
-                        c["p95_ms"] < 30,
-                        f"p95 {c['p95_ms']:.1f} ms",
-                    )
-                )
+            out += _p95_target(name, family, cell(result, 1, 8), 30, "single texts")
         if family == "finetuned":
             for size in (1, BATCH):
                 ours, peer = cell(result, size, 32), cell(result, size, 32, "naive peer")
@@ -504,19 +495,18 @@ def _targets(families: dict) -> list[dict]:
                             f"texts/s = {ratio:.2f}x",
                         )
                     )
-            c = cell(result, 1, 8)
-            if c:
-                out.append(
-                    _target(
-                        name,
-                        "finetuned p95 < 500 ms, single ~128-token texts, concurrency 8",
-                        c["p95_ms"] < 500,
-                        f"p95 {c['p95_ms']:,.0f} ms",
-                    )
-                )
+            out += _p95_target(name, family, cell(result, 1, 8), 500, "single ~128-token texts")
         ours_5xx = sum(c["status_5xx"] for c in result["cells"] if c["server"] == "narrascope")
         out.append(_target(name, "zero 5xx (narrascope)", ours_5xx == 0, f"{ours_5xx} 5xx"))
     return out
+
+
+def _p95_target(name: str, family: str, c, bound_ms: float, texts: str) -> list[dict]:
+    """The p95 latency target at concurrency 8, when that cell was run."""
+    if not c:
+        return []
+    what = f"{family} p95 < {bound_ms:.0f} ms, {texts}, concurrency 8"
+    return [_target(name, what, c["p95_ms"] < bound_ms, f"p95 {c['p95_ms']:,.1f} ms")]
 
 
 def _target(name: str, what: str, met: bool, measured: str) -> dict:
