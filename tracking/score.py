@@ -25,8 +25,7 @@ SCHEMA = pa.schema(
     [
         ("id", pa.string()),
         ("published", pa.date32()),
-        ("lang", pa.string()),
-        ("detected_lang", pa.string()),
+        ("lang", pa.string()),  # the document's own code, or the detected one where it had none
         ("country", pa.string()),
         ("source", pa.string()),
         ("source_type", pa.string()),
@@ -54,8 +53,7 @@ def score_batch(predictor, docs: list[Document]) -> pa.Table:
             {
                 "id": d.id,
                 "published": d.published,
-                "lang": d.lang if d.lang != "und" else out.lang,
-                "detected_lang": out.lang,
+                "lang": out.lang,  # the hint wins, so this is d.lang whenever it had one
                 "country": d.country or "unknown",
                 "source": d.source,
                 "source_type": str(d.source_type),
