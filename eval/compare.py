@@ -17,7 +17,7 @@ from eval.groups import group_keys
 from eval.predictions import Run, run_model
 from eval.render import Page, Table, page_markdown
 from narrascope.artifact import utc_now, write_json
-from narrascope.metrics import HEADLINE, LEVELS, aligned, level_sets
+from narrascope.metrics import HEADLINE, LEVELS, aligned, gold_sets
 from narrascope.schema import Document
 
 COMPARE_SCHEMA = "narrascope.eval.compare/1"
@@ -42,7 +42,7 @@ def compare(
     min_support: int,
 ) -> dict:
     keys = group_keys(docs)
-    gold = level_sets([(d.narratives, d.subnarratives) for d in docs])
+    gold = gold_sets(docs)
     sets = {"baseline": baseline.level_sets(), "candidate": candidate.level_sets()}
     report = {
         "schema": COMPARE_SCHEMA,

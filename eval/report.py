@@ -32,7 +32,7 @@ from eval.probe import NameSets, probe
 from eval.render import render_html, render_markdown
 from eval.semeval import write_predictions
 from narrascope.artifact import utc_now, write_json
-from narrascope.metrics import HEADLINE, LEVELS, aligned, level_sets, per_label
+from narrascope.metrics import HEADLINE, LEVELS, aligned, gold_sets, per_label
 from narrascope.schema import Document
 
 REPORT_SCHEMA = "narrascope.eval.report/2"
@@ -67,7 +67,7 @@ def report_for_run(
     run: Run, docs: list[Document], data_name: str, settings: Settings, min_support: int
 ) -> dict:
     """Figures that need only predicted labels (a live run or a SemEval prediction file)."""
-    gold = level_sets([(d.narratives, d.subnarratives) for d in docs])
+    gold = gold_sets(docs)
     pred = run.level_sets()
     keys = group_keys(docs)
     report = {

@@ -96,6 +96,11 @@ def level_sets(pairs: Sequence[tuple[Iterable[str], Iterable[str]]]) -> dict[str
     }
 
 
+def gold_sets(docs) -> dict[str, list[frozenset]]:
+    """The label sets of labelled documents (anything with `narratives` and `subnarratives`)."""
+    return level_sets([(d.narratives, d.subnarratives) for d in docs])
+
+
 def aligned(gold: Sequence[frozenset], *preds: Sequence[frozenset]):
     """Binarise gold and one or more predicted set lists over their joint label universe:
     (gold matrix, one matrix per prediction list..., universe)."""

@@ -32,6 +32,7 @@ from narrascope.metrics import (
     LEVELS,
     aligned,
     binarise,
+    gold_sets,
     level_sets,
     summary,
     summary_by_group,
@@ -90,7 +91,7 @@ def _label_set(doc: Document) -> frozenset[str]:
 
 
 def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder, kind: str) -> dict:
-    gold = level_sets([(d.narratives, d.subnarratives) for d in docs])
+    gold = gold_sets(docs)
     pred = level_sets([decoder.decode_labels(row, thresholds) for row in scores])
     langs = [d.lang for d in docs]
     out = {"kind": kind, "documents": len(docs)}
