@@ -13,7 +13,7 @@ import numpy as np
 from narrascope.artifact import MODEL_CARD, TAXONOMY, read_manifest
 from narrascope.decode import Decoder
 from narrascope.families import load_family
-from narrascope.langid import detect_language
+from narrascope.langid import detect_languages
 from narrascope.taxonomy import Taxonomy
 
 
@@ -102,13 +102,11 @@ class Predictor:
         if threshold is not None:
             cut[:] = threshold
             cut[self.decoder.other] = self.thresholds[self.decoder.other]
-        return [
-            self._decide(text, hint, row, cut, top_k)
-            for text, hint, row in zip(texts, langs, scores)
-        ]
+        found = detect_languages(list(texts), langs, self.languages or None)
+        return [self._decide(lang, row, cut, top_k) for lang, row in zip(found, scores)]
 
-    def _decide(self, text, hint, row: np.ndarray, cut: np.ndarray, top_k) -> Prediction:
-        lang, confidence = detect_language(text, hint, self.languages or None)
+    def _decide(self, lang_found, row: np.ndarray, cut: np.ndarray, top_k) -> Prediction:
+        lang, confidence = lang_found
         narratives, subs = self.decoder.decode(row, cut, top_k)
         return Prediction(
             lang,

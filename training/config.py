@@ -133,6 +133,13 @@ class TrainConfig:
                 file=source,
                 field="family",
             )
+        low, high = config.linear.ngram_range
+        if not 1 <= low <= high:
+            raise DataError(
+                "needs 1 <= low <= high",
+                file=source,
+                field="linear.ngram_range",
+            )
         return config
 
     def to_dict(self) -> dict:

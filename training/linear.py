@@ -26,7 +26,7 @@ class LinearTrainer:
         coef, intercept = fit_heads(
             features, y, cfg.C, cfg.class_weight, self.config.seed, solver="liblinear"
         )
-        return LinearModel(vectorizer, coef, intercept)
+        return LinearModel.from_vectorizer(vectorizer, coef, intercept)
 
     validation_kind = "out-of-fold"
 

@@ -1,7 +1,8 @@
 """Linear family: character n-gram TF-IDF + one logistic regression per label.
 
 Stored as `vocabulary.json` (n-grams in column order) and `weights.npz` (idf, coef, intercept),
-read with `allow_pickle=False`. Scores equal scikit-learn's `predict_proba` of the trained model.
+read with `allow_pickle=False`. Scores equal scikit-learn's `predict_proba` of the trained model;
+the features come from `CharNgramTfidf`, the vectorised equivalent of the training vectoriser.
 """
 
 from __future__ import annotations
@@ -14,18 +15,19 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from narrascope.errors import ArtifactError
 from narrascope.families import sigmoid
-from narrascope.text import normalise
+from narrascope.ngrams import CharNgramTfidf
 
 VOCABULARY = "vocabulary.json"
 WEIGHTS = "weights.npz"
 
 
 class LinearModel:
-    def __init__(self, vectorizer: TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray):
-        self.vectorizer, self.coef, self.intercept = vectorizer, coef, intercept
+    def __init__(self, features: CharNgramTfidf, coef: np.ndarray, intercept: np.ndarray):
+        self.features, self.coef, self.intercept = features, coef, intercept
 
     @staticmethod
     def vectorizer_params(ngram_range: tuple[int, int]) -> dict:
+        """The training vectoriser's settings; `CharNgramTfidf` reproduces exactly these."""
         # char_wb n-grams work across scripts with no tokeniser (Chinese has no spaces).
         return {
             "analyzer": "char_wb",
@@ -35,19 +37,24 @@ class LinearModel:
             "dtype": np.float32,
         }
 
+    @classmethod
+    def from_vectorizer(
+        cls, vectorizer: TfidfVectorizer, coef: np.ndarray, intercept: np.ndarray
+    ) -> LinearModel:
+        ngrams = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+        return cls(CharNgramTfidf(ngrams, vectorizer.idf_, vectorizer.ngram_range), coef, intercept)
+
     def scores(self, texts: list[str]) -> np.ndarray:
-        features = self.vectorizer.transform([normalise(t) for t in texts])
-        return sigmoid(features @ self.coef.T + self.intercept)
+        return sigmoid(self.features.transform(texts) @ self.coef.T + self.intercept)
 
     def save(self, directory: Path) -> None:
-        vocab = sorted(self.vectorizer.vocabulary_, key=self.vectorizer.vocabulary_.get)
-        payload = {"ngram_range": list(self.vectorizer.ngram_range), "ngrams": vocab}
+        payload = {"ngram_range": list(self.features.ngram_range), "ngrams": self.features.ngrams}
         (directory / VOCABULARY).write_text(
             json.dumps(payload, ensure_ascii=False), encoding="utf-8"
         )
         np.savez(
             directory / WEIGHTS,
-            idf=self.vectorizer.idf_.astype(np.float64),
+            idf=self.features.idf.astype(np.float64),
             coef=self.coef,
             intercept=self.intercept,
         )
@@ -63,9 +70,4 @@ class LinearModel:
         ngrams = payload["ngrams"]
         if not (len(ngrams) == len(idf) == coef.shape[1]):
             raise ArtifactError(f"{directory}: vocabulary, idf and coef sizes disagree")
-        vectorizer = TfidfVectorizer(
-            vocabulary={g: i for i, g in enumerate(ngrams)},
-            **cls.vectorizer_params(payload["ngram_range"]),
-        )
-        vectorizer.idf_ = idf
-        return cls(vectorizer, coef, intercept)
+        return cls(CharNgramTfidf(ngrams, idf, payload["ngram_range"]), coef, intercept)
