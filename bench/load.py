@@ -126,6 +126,12 @@ def _args():
     parser.add_argument("--sizes", type=int, nargs="+", default=[1, BATCH], choices=[1, BATCH])
     parser.add_argument("--timeout", type=float, default=120, help="client timeout per request")
     parser.add_argument("--no-peer", action="store_true", help="only the narrascope service")
+    parser.add_argument(
+        "--peer-precision",
+        choices=["recorded", "fp32"],
+        default="recorded",
+        help="the peer's encoder precision: the model's own (default) or plain fp32",
+    )
     parser.add_argument("--soak", type=float, help="soak mode: seconds at concurrency 8")
     parser.add_argument("--soak-model", help="REF for the soak (default: the last of --models)")
     parser.add_argument("--soak-concurrency", type=int, default=8)
@@ -256,6 +262,8 @@ def _start_peer(args, ref: str, logs: Path, tag: str) -> Server:
         ref,
         "--port",
         str(port),
+        "--precision",
+        args.peer_precision,
     ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     return Server("naive peer", command, port, env, logs / f"{tag}-peer.log")

@@ -8,6 +8,10 @@ request at a time on the event loop (no batching across requests, no thread pool
 thing that serves the same `POST /v1/predict` JSON (request and response models are the
 service's own, from serving/schemas.py). Invalid input answers 400 like the service.
 `GET /readyz` and `/livez` answer 200 once the model is loaded.
+
+`--precision fp32` turns off the encoder's bf16 autocast (recorded at training): what a plain
+`transformers` deployment computes on CPU by default. Without it the peer runs exactly the
+service's model code, only without batching: the stricter comparison.
 """
 
 # no `from __future__ import annotations`: FastAPI must see the real model classes
@@ -24,7 +28,7 @@ sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-def build_app(registry: str, ref: str):
+def build_app(registry: str, ref: str, precision: str = "recorded"):
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
@@ -35,6 +39,10 @@ def build_app(registry: str, ref: str):
     store = Registry(registry)
     version = store.resolve(ref)
     predictor = store.load(version)
+    if precision == "fp32" and hasattr(predictor.model, "encoder"):
+        import torch
+
+        predictor.model.encoder.autocast = torch.autocast("cpu", enabled=False)
     app = FastAPI(title="narrascope naive peer")
 
     @app.exception_handler(RequestValidationError)
@@ -82,11 +90,17 @@ def main() -> None:
     parser.add_argument("--registry", default=os.environ.get("NARRASCOPE_REGISTRY", "registry"))
     parser.add_argument("--model", default="production", help="alias or version")
     parser.add_argument("--port", type=int, default=3100)
+    parser.add_argument(
+        "--precision",
+        choices=["recorded", "fp32"],
+        default="recorded",
+        help="encoder precision: the model's recorded one (default) or plain fp32",
+    )
     args = parser.parse_args()
 
     import uvicorn
 
-    app = build_app(args.registry, args.model)
+    app = build_app(args.registry, args.model, args.precision)
     uvicorn.run(app, host="127.0.0.1", port=args.port, workers=1, log_level="warning")
 
 
