@@ -67,6 +67,23 @@ def test_same_seed_same_weights(tmp_path, root, tiny_encoder, finetuned):
         assert (again / name).read_bytes() == (finetuned / name).read_bytes()
 
 
+def test_activation_checkpointing_only_trades_time_for_memory(tmp_path, root, tiny_encoder):
+    """Recomputed activations and stored ones (the default) give the same fine-tuned weights."""
+    from safetensors.numpy import load_file
+
+    on = train(
+        _config(root, tiny_encoder, epochs=1, gradient_checkpointing=True),
+        tmp_path / "on",
+        root=root,
+    )
+    off = train(_config(root, tiny_encoder, epochs=1), tmp_path / "off", root=root)
+    stored_on = load_file(str(on / "encoder.safetensors"))
+    stored_off = load_file(str(off / "encoder.safetensors"))
+    assert stored_on.keys() == stored_off.keys()
+    for name, weights in stored_on.items():
+        np.testing.assert_allclose(weights, stored_off[name], atol=1e-6, err_msg=name)
+
+
 def test_an_interrupted_run_resumes_to_the_same_weights(
     tmp_path, root, tiny_encoder, finetuned, monkeypatch
 ):

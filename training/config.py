@@ -58,6 +58,9 @@ class FinetuneConfig:
     patience: int = 2  # epochs without a better validation loss before stopping
     attention_dropout: float = 0.0  # 0.1 in e5's config; a quarter of each CPU step (measured)
     max_batch_tokens: int = 2048  # per forward pass; larger batches accumulate gradients
+    # Recompute each layer's activations in the backward pass instead of keeping them: same
+    # weights, 30-40% more time; on UNLP posts peak RSS 3.5 instead of 3.7 GB (bench/RESULTS.md).
+    gradient_checkpointing: bool = False
     checkpoint_dir: str | None = None  # default: "<out>.checkpoints"; resumed when present
 
 

@@ -12,6 +12,8 @@ epoch with the lowest validation loss.
 
 from __future__ import annotations
 
+import ctypes
+import functools
 import hashlib
 import json
 import shutil
@@ -79,6 +81,10 @@ class FinetuneTrainer:
         torch.manual_seed(self.config.seed)
         encoder = self.encoder.model
         encoder.get_parameter(WORD_EMBEDDINGS).requires_grad_(not self.cfg.freeze_word_embeddings)
+        if self.cfg.gradient_checkpointing:  # only active in train mode: inference is unchanged
+            encoder.activation_checkpointing_enable(
+                activation_checkpointing_kwargs={"use_reentrant": False}
+            )
         _set_attention_dropout(encoder, self.cfg.attention_dropout)
         head = self._warm_start_head(texts, y, train_idx)
         optimizer = torch.optim.AdamW(
@@ -150,6 +156,7 @@ class FinetuneTrainer:
                 (part * len(chunk) / len(batch)).backward()
                 loss += part.item() * len(chunk) / len(batch)
             optimizer.step()
+            _return_freed_memory()
             losses.append(loss)
             progress.set_postfix(loss=f"{np.mean(losses):.4f}")
         self.encoder.model.eval()
@@ -176,6 +183,8 @@ class FinetuneTrainer:
         chunks, current, used = [], [], 0
         for i in batch:
             n = self.counts[i]
+            # Content tokens plus <s> </s> per window; window overlaps are not counted (an
+            # exact count changes the chunks, hence the summation order and the trained weights).
             cost = n + 2 * (1 + n // max(self.encoder.window - self.encoder.stride, 1))
             if current and used + cost > budget:
                 chunks.append(np.array(current))
@@ -189,14 +198,15 @@ class FinetuneTrainer:
         self.counts = [len(i) for i in ids]
 
     def _loss(self, texts, y, idx, head, loss_fn) -> float:
+        """Mean validation loss, in chunks of at most `max_batch_tokens` like training: one
+        batch of 16 long posts in one pass doubled the peak memory of a run (measured)."""
         total = 0.0
         with self.torch.no_grad():
-            for i in range(0, len(idx), self.cfg.batch_size):
-                batch = idx[i : i + self.cfg.batch_size]
-                target = self.torch.from_numpy(y[batch].astype(np.float32))
+            for chunk in self._token_chunks(idx):
+                target = self.torch.from_numpy(y[chunk].astype(np.float32))
                 total += float(
-                    loss_fn(self._logits([texts[j] for j in batch], head), target)
-                ) * len(batch)
+                    loss_fn(self._logits([texts[j] for j in chunk], head), target)
+                ) * len(chunk)
         return total / len(idx)
 
     # -- checkpoints ------------------------------------------------------------------------------
@@ -273,6 +283,23 @@ class FinetuneTrainer:
         with self.torch.no_grad():
             for name, p in self._named(head).items():
                 p.copy_(state[name])
+
+
+def _return_freed_memory() -> None:
+    """Give freed heap memory back to the OS after each step. glibc keeps it, and tensors of a
+    different size every step fragment the heap: on a UNLP fold, peak RSS was 4.9 GB without
+    this and 3.7 GB with it, for 6% more time (bench/RESULTS.md)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+@functools.cache
+def _glibc():
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, musl): nothing to trim
+        return None
 
 
 def _set_attention_dropout(model, probability: float) -> None:
