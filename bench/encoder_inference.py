@@ -4,8 +4,9 @@
 
 Steps: 1. load a registered encoder-family model (finetuned or encoder_linear)  2. pick the
 bundled training texts of 117-142 tokens (4 copies: ~90 texts)  3. time `scores` with the
-model's recorded precision and with autocast off (fp32)  4. evaluate both on the held-out split
-and print texts/s, the ratio, and narratives samples-F1 / macro-F1 for each.
+model's recorded precision and with autocast off (fp32), all texts in one call and one text
+per call (what a server without batching does)  4. evaluate both on the held-out split and
+print texts/s, the ratio, and narratives samples-F1 / macro-F1 for each.
 """
 
 from __future__ import annotations
@@ -36,12 +37,13 @@ def main() -> None:
     base = None
     for name, enabled in ((recorded, recorded == "bf16"), ("fp32", False)):
         encoder.autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
-        rate = _rate(predictor, texts)
+        rate, one_by_one = _rate(predictor, texts), _rate_one_by_one(predictor, texts)
         figures = evaluate(predictor, test, "test")["levels"]["narratives"]["overall"]
         base = base or rate
         print(
-            f"{name}: {rate:6.1f} texts/s (ratio {rate / base:.2f}); held-out narratives "
-            f"samples-F1 {figures['samples_f1']['value']:.4f}, "
+            f"{name}: {rate:6.1f} texts/s (ratio {rate / base:.2f}), one text per call "
+            f"{one_by_one:6.1f} texts/s (batching gains x{rate / one_by_one:.2f}); held-out "
+            f"narratives samples-F1 {figures['samples_f1']['value']:.4f}, "
             f"macro-F1 {figures['macro_f1']['value']:.4f}"
         )
 
@@ -56,6 +58,13 @@ def _rate(predictor, texts: list[str]) -> float:
     predictor.scores(texts[:8])  # warm-up
     started = time.perf_counter()
     predictor.scores(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def _rate_one_by_one(predictor, texts: list[str]) -> float:
+    started = time.perf_counter()
+    for text in texts:
+        predictor.scores([text])
     return len(texts) / (time.perf_counter() - started)
 
 
