@@ -29,12 +29,11 @@ import os
 import re
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.utils.ngram import NGram
 
-from narrascope.ngrams import hash_string, ngram_hashes
+from narrascope.ngrams import code_points, hash_index, occurrences
 from narrascope.schema import UNDETERMINED
 
 _NOISE = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|[@#]\w+|\d+", re.UNICODE)
@@ -133,7 +132,7 @@ class _Profiles:
                 if gram in row:
                     probability[row[gram], column] = count / profile["n_words"][len(gram) - 1]
         self.log_probability = np.log(_SMOOTHING + probability)
-        self.index = pd.Index(np.array([hash_string(g) for g in ngrams], dtype=np.uint64))
+        self.index = hash_index(ngrams)
 
     def classify(self, prepared: list[str]) -> list[tuple[str, float]]:
         counts = self._ngram_counts(prepared)
@@ -154,10 +153,7 @@ class _Profiles:
 
     def _ngram_counts(self, prepared: list[str]) -> sp.csr_matrix:
         """Texts x profile n-grams: how often each n-gram langdetect would extract occurs."""
-        joined = _SEPARATOR.join(prepared)
-        points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-        lengths = np.fromiter(map(len, prepared), dtype=np.int64, count=len(prepared))
-        text_of = np.repeat(np.arange(len(prepared)), lengths + 1)[: len(points)]
+        points, text_of = code_points(prepared, _SEPARATOR)
         space = points == 32
         upper = _upper_table()[np.minimum(points, 0xFFFF).astype(np.int64)] & (points <= 0xFFFF)
         # langdetect emits nothing at a capital that follows a capital (acronyms, shouting).
@@ -172,10 +168,9 @@ class _Profiles:
                 keep &= ~space
             if n == 3:  # a space may open or close an n-gram, never sit inside one
                 keep &= ~space[1 : 1 + count]
-            found = self.index.get_indexer(ngram_hashes(points, n)[keep])
-            hit = found >= 0
-            rows.append(text_of[n - 1 :][keep][hit])
-            columns.append(found[hit])
+            found = occurrences(self.index, points, text_of, n, keep)
+            rows.append(found[0])
+            columns.append(found[1])
         rows, columns = np.concatenate(rows), np.concatenate(columns)
         return sp.csr_matrix(
             (np.ones(len(rows)), (rows, columns)), shape=(len(prepared), len(self.index))

@@ -42,8 +42,7 @@ class CharNgramTfidf:
         self.ngram_range = (int(ngram_range[0]), int(ngram_range[1]))
         if not 1 <= self.ngram_range[0] <= self.ngram_range[1]:
             raise ArtifactError(f"n-gram range {self.ngram_range}: needs 1 <= low <= high")
-        hashes = np.array([hash_string(g) for g in self.ngrams], dtype=np.uint64)
-        self._index = pd.Index(hashes)
+        self._index = hash_index(self.ngrams)
         if not self._index.is_unique:  # two n-grams sharing a hash would merge their columns
             raise ArtifactError("two vocabulary n-grams share a 64-bit hash; retrain the model")
 
@@ -52,12 +51,8 @@ class CharNgramTfidf:
         return len(self.ngrams)
 
     def transform(self, texts: list[str]) -> sp.csr_matrix:
-        padded = [f" {normalise(t).lower()} " for t in texts]
-        lengths = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
-        points = np.frombuffer("".join(padded).encode("utf-32-le"), dtype=np.uint32)
-        rows, columns = self._hits(
-            points.astype(np.uint64), np.repeat(np.arange(len(texts)), lengths)
-        )
+        points, text_of = code_points([f" {normalise(t).lower()} " for t in texts])
+        rows, columns = self._hits(points, text_of)
         return self._tfidf(rows, columns, len(texts))
 
     def _hits(self, points: np.ndarray, text_of: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -69,15 +64,15 @@ class CharNgramTfidf:
         # A padded word shorter than `lo` is itself one feature (as in char_wb): n-grams of
         # length 3..lo-1 count only when they are a whole padded word, spaces at both ends.
         if lo == 1:
-            rows.append(text_of[~space])
-            columns.append(self._index.get_indexer(points[~space]))
+            found = occurrences(self._index, points, text_of, 1, ~space)
+            rows.append(found[0])
+            columns.append(found[1])
             rows.append(self._padding_spaces(space, text_of))
             columns.append(np.full(len(rows[-1]), self._index.get_indexer([_SPACE])[0]))
         for n in range(max(min(lo, 3), 2), hi + 1):
             count = len(points) - n + 1
             if count <= 0:
                 break
-            hashes = ngram_hashes(points, n)
             # Spaces at positions 1..n-2 of the n-gram: it crosses a word boundary.
             inside = spaces_before[n - 1 : n - 1 + count] - spaces_before[1 : 1 + count]
             keep = inside == 0
@@ -85,12 +80,11 @@ class CharNgramTfidf:
                 keep &= ~(space[:count] & space[1 : 1 + count])
             if n < lo:
                 keep &= space[:count] & space[n - 1 : n - 1 + count]
-            found = self._index.get_indexer(hashes[keep])
-            hit = found >= 0
-            rows.append(text_of[:count][keep][hit])
-            columns.append(found[hit])
+            found = occurrences(self._index, points, text_of, n, keep)
+            rows.append(found[0])
+            columns.append(found[1])
         rows, columns = np.concatenate(rows), np.concatenate(columns)
-        return rows[columns >= 0], columns[columns >= 0]
+        return rows[columns >= 0], columns[columns >= 0]  # " " may be missing from the vocabulary
 
     @staticmethod
     def _padding_spaces(space: np.ndarray, text_of: np.ndarray) -> np.ndarray:
@@ -115,6 +109,31 @@ class CharNgramTfidf:
             (values.astype(np.float32), column.astype(np.int32), indptr),
             shape=(n_texts, self.n_features),
         )
+
+
+def code_points(strings: list[str], separator: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """The strings joined by `separator` as uint64 code points, and for each point the index of
+    its string (a separator counts with the string before it)."""
+    joined = separator.join(strings)
+    points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    lengths = np.fromiter(map(len, strings), dtype=np.int64, count=len(strings))
+    text_of = np.repeat(np.arange(len(strings)), lengths + len(separator))[: len(points)]
+    return points, text_of
+
+
+def hash_index(strings: list[str]) -> pd.Index:
+    """A hash table (pandas' khash) from each string's n-gram hash to its position."""
+    return pd.Index(np.array([hash_string(g) for g in strings], dtype=np.uint64))
+
+
+def occurrences(
+    index: pd.Index, points: np.ndarray, text_of: np.ndarray, n: int, keep: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(text, position in `index`) of every n-gram starting where `keep` is true that `index`
+    holds; `keep` has one entry per n-gram start."""
+    found = index.get_indexer(ngram_hashes(points, n)[keep])
+    hit = found >= 0
+    return text_of[: len(keep)][keep][hit], found[hit]
 
 
 def ngram_hashes(points: np.ndarray, n: int) -> np.ndarray:
