@@ -15,8 +15,6 @@ import argparse
 import time
 from pathlib import Path
 
-import torch
-
 from eval.report import evaluate
 from model_registry import Registry
 from narrascope.data import load_documents
@@ -35,8 +33,8 @@ def main() -> None:
     print(f"model {predictor.version} ({predictor.manifest['family']}), {len(texts)} texts")
     recorded = predictor.manifest["encoder"].get("precision", "fp32")
     base = None
-    for name, enabled in ((recorded, recorded == "bf16"), ("fp32", False)):
-        encoder.autocast = torch.autocast("cpu", dtype=torch.bfloat16, enabled=enabled)
+    for name in (recorded, "fp32"):
+        encoder.set_precision(name)
         rate, one_by_one = _rate(predictor, texts), _rate_one_by_one(predictor, texts)
         figures = evaluate(predictor, test, "test")["levels"]["narratives"]["overall"]
         base = base or rate

@@ -40,9 +40,7 @@ def build_app(registry: str, ref: str, precision: str = "recorded"):
     version = store.resolve(ref)
     predictor = store.load(version)
     if precision == "fp32" and hasattr(predictor.model, "encoder"):
-        import torch
-
-        predictor.model.encoder.autocast = torch.autocast("cpu", enabled=False)
+        predictor.model.encoder.set_precision("fp32")
     app = FastAPI(title="narrascope naive peer")
 
     @app.exception_handler(RequestValidationError)

@@ -198,8 +198,8 @@ class FinetuneTrainer:
         self.counts = [len(i) for i in ids]
 
     def _loss(self, texts, y, idx, head, loss_fn) -> float:
-        """Mean validation loss, in chunks of at most `max_batch_tokens` like training: one
-        batch of 16 long posts in one pass doubled the peak memory of a run (measured)."""
+        """Mean validation loss, in chunks of at most `max_batch_tokens` like training steps,
+        so that validating never needs more memory than a step does."""
         total = 0.0
         with self.torch.no_grad():
             for chunk in self._token_chunks(idx):
