@@ -8,7 +8,7 @@ export HF_HUB_OFFLINE := 1
 export BENTOML_DO_NOT_TRACK := true
 export NARRASCOPE_REGISTRY ?= $(CURDIR)/registry
 
-.PHONY: run test test-slow install lint card
+.PHONY: run test test-slow install lint card bento
 
 # Train the default model (the family best on the held-out split: finetuned, see README),
 # register it as `production`, evaluate it, serve it on 127.0.0.1:3000.
@@ -29,8 +29,12 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(BIN)/pytest -m slow
 
+# Layers: lint-imports reads an installed copy (see [tool.importlinter] in pyproject.toml).
 lint: $(STAMP)
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	rm -rf build/lint-site && $(BIN)/pip install --quiet --no-deps --no-build-isolation \
+		--target build/lint-site . && cd build/lint-site && \
+		PYTHONPATH=. ../../$(BIN)/lint-imports --config ../../pyproject.toml
 
 install: $(STAMP)
 
@@ -41,3 +45,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The bento carries the code as the narrascope wheel (see bentofile.yaml), built offline here.
+bento: $(STAMP)
+	rm -rf dist && $(BIN)/pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
+	$(BIN)/bentoml build

@@ -15,9 +15,9 @@ import argparse
 import time
 from pathlib import Path
 
-from eval.report import evaluate
-from model_registry import Registry
 from narrascope.data import load_documents
+from narrascope.eval.report import evaluate
+from narrascope.model_registry import Registry
 
 ROOT = Path(__file__).resolve().parents[1]
 

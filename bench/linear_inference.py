@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from model_registry import Registry  # noqa: E402
 from narrascope.data import load_documents  # noqa: E402
 from narrascope.langid import detect_languages  # noqa: E402
+from narrascope.model_registry import Registry  # noqa: E402
 from narrascope.text import normalise  # noqa: E402
 
 

@@ -47,7 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from narrascope.data import load_documents  # noqa: E402
-from serving.launch import free_port, stop, wait_ready  # noqa: E402
+from narrascope.serving.launch import free_port, stop, wait_ready  # noqa: E402
 
 BATCH = 64
 SINGLES = 16  # 1-text requests: the test texts closest to 128 tokens (e5 tokenizer)

@@ -33,8 +33,8 @@ def build_app(registry: str, ref: str, precision: str = "recorded"):
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
 
-    from model_registry import Registry
-    from serving.schemas import PredictRequest, PredictResponse, ResultOut
+    from narrascope.model_registry import Registry
+    from narrascope.serving.schemas import PredictRequest, PredictResponse, ResultOut
 
     store = Registry(registry)
     version = store.resolve(ref)

@@ -42,7 +42,7 @@ def run(registry: str, model: str, corpus: Path, out: Path) -> dict:
     command = [
         sys.executable,
         "-m",
-        "narrascope.cli",
+        "narrascope.app.cli",
         "--registry",
         registry,
         "track",

@@ -31,10 +31,10 @@ from sklearn.model_selection import StratifiedKFold
 
 from narrascope.families.ensemble import EnsembleModel
 from narrascope.metrics import summary
-from training.config import TrainConfig
-from training.ensemble import best_weights
-from training.thresholds import tune_thresholds
-from training.train import make_trainer
+from narrascope.training.config import TrainConfig
+from narrascope.training.ensemble import best_weights
+from narrascope.training.thresholds import tune_thresholds
+from narrascope.training.train import make_trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared/data/unlp2025/train.parquet"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from data_cards.generate import _cross, _label_table, _pct, _table
 from narrascope.data import sha256_file
+from narrascope.data_cards.generate import _cross, _label_table, _pct, _table
 
 
 def render_campaign_card(campaign, source_files: dict[str, str | Path]) -> str:

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.bootstrap import DocCounts, Settings, estimate, headline, resample_weights
-from eval.groups import group_keys
-from eval.predictions import Run, run_model
-from eval.render import Page, Table, page_markdown
 from narrascope.artifact import utc_now, write_json
+from narrascope.eval.bootstrap import DocCounts, Settings, estimate, headline, resample_weights
+from narrascope.eval.groups import group_keys
+from narrascope.eval.predictions import Run, run_model
+from narrascope.eval.render import Page, Table, page_markdown
 from narrascope.metrics import HEADLINE, LEVELS, aligned, gold_sets
 from narrascope.schema import Document
 

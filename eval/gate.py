@@ -15,9 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from eval.bootstrap import Settings
-from eval.compare import compare_versions, groups_of, write_comparison
 from narrascope.errors import DataError
+from narrascope.eval.bootstrap import Settings
+from narrascope.eval.compare import compare_versions, groups_of, write_comparison
 from narrascope.schema import Document
 
 DEFAULT_POLICY = Path("configs/gates/promotion.yaml")
@@ -36,7 +36,11 @@ class GatePolicy:
 
     @classmethod
     def load(cls, path: str | Path) -> GatePolicy:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        try:
+            raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else exc
+            raise DataError(f"cannot read the gate policy: {reason}", file=str(path)) from None
         known = {f.name for f in fields(cls)}
         for key in raw:
             if key not in known:

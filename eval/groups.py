@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 from fairlearn.metrics import MetricFrame
 
-from eval.bootstrap import DocCounts, Settings, estimate, headline, resample_weights, share
+from narrascope.eval.bootstrap import (
+    DocCounts,
+    Settings,
+    estimate,
+    headline,
+    resample_weights,
+    share,
+)
 from narrascope.metrics import HEADLINE
 from narrascope.schema import Document
 

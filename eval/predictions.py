@@ -7,8 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from eval.semeval import read_predictions
 from narrascope.errors import DataError
+from narrascope.eval.semeval import read_predictions
 from narrascope.metrics import level_sets
 from narrascope.schema import Document
 from narrascope.taxonomy import Taxonomy

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from eval.bootstrap import Settings, share
-from eval.predictions import run_model
 from narrascope.errors import DataError
+from narrascope.eval.bootstrap import Settings, share
+from narrascope.eval.predictions import run_model
 from narrascope.schema import Document
 
 DEFAULT_NAMES = Path(__file__).parent / "probes" / "country_names.yaml"

@@ -11,7 +11,7 @@ import html
 import io
 from dataclasses import dataclass, field
 
-from eval.groups import DIMENSIONS
+from narrascope.eval.groups import DIMENSIONS
 from narrascope.html import table as html_table
 from narrascope.metrics import HEADLINE
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from eval.bootstrap import Settings
-from eval.calibration import calibration
-from eval.groups import (
+from narrascope.artifact import utc_now, write_json
+from narrascope.eval.bootstrap import Settings
+from narrascope.eval.calibration import calibration
+from narrascope.eval.groups import (
     DIMENSIONS,
     MIN_SUPPORT,
     extremes,
@@ -27,11 +28,10 @@ from eval.groups import (
     other_false_positive_rates,
     overall,
 )
-from eval.predictions import Run, run_model
-from eval.probe import NameSets, probe
-from eval.render import render_html, render_markdown
-from eval.semeval import write_predictions
-from narrascope.artifact import utc_now, write_json
+from narrascope.eval.predictions import Run, run_model
+from narrascope.eval.probe import NameSets, probe
+from narrascope.eval.render import render_html, render_markdown
+from narrascope.eval.semeval import write_predictions
 from narrascope.metrics import HEADLINE, LEVELS, aligned, gold_sets, per_label
 from narrascope.schema import Document
 

@@ -1,5 +1,5 @@
 """The model registry: immutable versions, aliases, integrity checks. Imports only the core."""
 
-from model_registry.registry import Registry, default_root
+from narrascope.model_registry.registry import Registry, default_root
 
 __all__ = ["Registry", "default_root"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from model_registry.registry import Registry, RegistryError, check_files
+from narrascope.model_registry.registry import Registry, RegistryError, check_files
 
 BENTO_MODEL = "narrascope-model"
 ARTIFACT = "artifact"

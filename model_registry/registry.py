@@ -21,10 +21,11 @@ import os
 import re
 import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 from narrascope.artifact import read_manifest, utc_now
-from narrascope.data import sha256_file
+from narrascope.data import file_hashes, sha256_file
 from narrascope.errors import ArtifactError, NarrascopeError
 
 ENV_ROOT = "NARRASCOPE_REGISTRY"
@@ -78,13 +79,18 @@ class Registry:
             self._log("register", version=version, model_id=manifest["model_id"])
         return version
 
+    def check_writable(self) -> None:
+        """Raise RegistryError unless versions can be written here (checked before training)."""
+        try:
+            (self.root / "versions").mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=self.root / "versions"):
+                pass
+        except OSError as exc:
+            raise RegistryError(f"registry {self.root} is not writable: {exc.strerror}") from None
+
     def set_alias(self, alias: str, ref: str, action: str = "alias", **details) -> str:
         """Point `alias` at a version (atomically); `action` and `details` go to the event log."""
-        if not _ALIAS_RE.match(alias) or _VERSION_RE.match(alias):
-            raise RegistryError(
-                f"invalid alias '{alias}': lower-case letters, digits, '-' or '_', "
-                "starting with a letter, and not shaped like a version"
-            )
+        check_alias_name(alias)
         with self._lock():
             version = self.resolve(ref)
             if version in self.archived():
@@ -278,6 +284,15 @@ class Registry:
             os.fsync(handle.fileno())
 
 
+def check_alias_name(alias: str) -> str:
+    if not _ALIAS_RE.match(alias) or _VERSION_RE.match(alias):
+        raise RegistryError(
+            f"invalid alias '{alias}': lower-case letters, digits, '-' or '_', "
+            "starting with a letter, and not shaped like a version"
+        )
+    return alias
+
+
 def _lineage(manifest: dict, **extra) -> dict:
     return {
         "git_commit": manifest.get("git_commit"),
@@ -307,9 +322,7 @@ def check_files(folder: Path, expected: dict[str, str], what: str) -> None:
 
 
 def _hash_tree(folder: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(folder)): sha256_file(p) for p in sorted(folder.rglob("*")) if p.is_file()
-    }
+    return file_hashes(folder)
 
 
 def _write_json_atomic(path: Path, data) -> None:

@@ -272,6 +272,25 @@ def sha256_file(path: str | Path) -> str:
     return sha256_files([path])
 
 
+def file_hashes(folder: str | Path) -> dict[str, str]:
+    """sha256 of every file under `folder`, keyed by its relative POSIX name, sorted."""
+    folder = Path(folder)
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): sha256_file(p) for p in files}
+
+
+def sha256_path(path: str | Path) -> str:
+    """A file's sha256, or a folder's (a SemEval release): one sha256 over its files' relative
+    names and hashes in sorted order, so adding, removing, renaming or editing a file changes it."""
+    path = Path(path)
+    if not path.is_dir():
+        return sha256_file(path)
+    digest = hashlib.sha256()
+    for name, sha in file_hashes(path).items():
+        digest.update(f"{name}\0{sha}\n".encode())
+    return digest.hexdigest()
+
+
 def sha256_files(paths) -> str:
     """One sha256 over the files' bytes, read in order, streamed (models are hundreds of MB)."""
     digest = hashlib.sha256()

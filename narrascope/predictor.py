@@ -15,6 +15,7 @@ from narrascope.decode import Decoder
 from narrascope.families import load_family
 from narrascope.langid import detect_languages
 from narrascope.taxonomy import Taxonomy
+from narrascope.text import has_letters
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,19 @@ class Predictor:
             cut[:] = threshold
             cut[self.decoder.other] = self.thresholds[self.decoder.other]
         found = detect_languages(list(texts), langs, self.languages or None)
-        return [self._decide(lang, row, cut, top_k) for lang, row in zip(found, scores)]
+        return [
+            self._decide(lang, row, cut, top_k, has_letters(text))
+            for text, lang, row in zip(texts, found, scores)
+        ]
 
-    def _decide(self, lang_found, row: np.ndarray, cut: np.ndarray, top_k) -> Prediction:
+    def _decide(
+        self, lang_found, row: np.ndarray, cut: np.ndarray, top_k, has_content: bool
+    ) -> Prediction:
         lang, confidence = lang_found
-        narratives, subs = self.decoder.decode(row, cut, top_k)
+        if has_content or top_k is not None:
+            narratives, subs = self.decoder.decode(row, cut, top_k)
+        else:  # emoji, digits, punctuation: nothing a narrative could be read from
+            narratives, subs = [], []
         return Prediction(
             lang,
             confidence,

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from enum import StrEnum
 
+import pycountry
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 OTHER = "Other"
 UNDETERMINED = "und"
-_LANG_RE = re.compile(r"^(?:[a-z]{2}|und)$")
+UNDETERMINED_LANG = "und"
 _COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
 
@@ -51,11 +53,7 @@ class Document(BaseModel):
     @field_validator("lang")
     @classmethod
     def _iso_639_1(cls, value: str) -> str:
-        if not _LANG_RE.match(value):
-            raise ValueError(
-                f"'{value}' is not an ISO 639-1 code (two lower-case letters) or 'und'"
-            )
-        return value
+        return value if value == UNDETERMINED_LANG else check_language_code(value)
 
     @field_validator("country")
     @classmethod
@@ -75,3 +73,17 @@ class Document(BaseModel):
     @property
     def is_other(self) -> bool:
         return not self.narratives
+
+
+@functools.cache
+def iso_639_1_codes() -> frozenset[str]:
+    """The 184 two-letter codes of ISO 639-1, from pycountry's copy of the standard (a regex
+    for two letters would accept `xx`, `zz`, ...)."""
+    return frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+
+
+def check_language_code(value: str) -> str:
+    """`value` if it is an ISO 639-1 code, else a ValueError that says so."""
+    if value not in iso_639_1_codes():
+        raise ValueError(f"'{value}' is not an ISO 639-1 language code (e.g. 'en', 'ru', 'uk')")
+    return value

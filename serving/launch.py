@@ -13,7 +13,7 @@ import time
 
 import httpx
 
-SERVICE = "serving.service:Narrascope"
+SERVICE = "narrascope.serving.service:Narrascope"
 
 
 def serve_command(host: str, port: int) -> list[str]:

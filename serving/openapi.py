@@ -1,8 +1,8 @@
 """The service's OpenAPI document, as BentoML serves it at /docs.json, without starting a server.
 
-    python -m serving.openapi            # print it (sorted, indented JSON)
-    python -m serving.openapi --write    # update serving/openapi.json, the committed contract
-    python -m serving.openapi --check    # exit 1 with a diff when serving/openapi.json is stale
+    python -m narrascope.serving.openapi          # print it (sorted, indented JSON)
+    python -m narrascope.serving.openapi --write  # update serving/openapi.json (the contract)
+    python -m narrascope.serving.openapi --check  # exit 1 with a diff when it is stale
 
 BentoML builds the document from the service class (`Narrascope.openapi_spec`, the property its
 HTTP app serves at /docs.json): route, IO models and the mounted FastAPI app's routes. The service
@@ -31,7 +31,7 @@ LIMITS_PREFIX = "NARRASCOPE_MAX_"  # NARRASCOPE_MAX_TEXTS, _MAX_CHARS, ... (serv
 
 def spec() -> dict:
     """The OpenAPI document of `serving.service:Narrascope`, with the volatile fields fixed."""
-    from serving.service import Narrascope
+    from narrascope.serving.service import Narrascope
 
     document = Narrascope.openapi_spec.asdict()
     document["info"]["description"] = DESCRIPTION
@@ -60,13 +60,15 @@ def diff(committed: str, generated: str, max_lines: int = 60) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m serving.openapi", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m narrascope.serving.openapi", description=__doc__
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help=f"write {SPEC_PATH}")
     mode.add_argument("--check", action="store_true", help=f"exit 1 if {SPEC_PATH} is stale")
     args = parser.parse_args(argv)
 
-    if "serving.schemas" not in sys.modules:  # the contract is the defaults (see above)
+    if "narrascope.serving.schemas" not in sys.modules:  # the contract is the defaults (see above)
         for name in [n for n in os.environ if n.startswith(LIMITS_PREFIX)]:
             del os.environ[name]
     text = render(spec())
@@ -78,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         if committed != text:
             print(diff(committed, text), end="")
             print(
-                f"{SPEC_PATH} is out of date: run `python -m serving.openapi --write`",
+                f"{SPEC_PATH} is out of date: run `python -m narrascope.serving.openapi --write`",
                 file=sys.stderr,
             )
             return 1

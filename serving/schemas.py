@@ -6,7 +6,7 @@ import os
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from narrascope.schema import require_text
+from narrascope.schema import check_language_code, require_text
 
 MAX_TEXTS = int(os.environ.get("NARRASCOPE_MAX_TEXTS", "64"))
 MAX_CHARS = int(os.environ.get("NARRASCOPE_MAX_CHARS", "20000"))
@@ -46,6 +46,10 @@ ANALYZE_EXAMPLE = {
 }
 
 
+def language_hint(value: str | None) -> str | None:
+    return None if value is None else check_language_code(value)
+
+
 class TextIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -54,6 +58,8 @@ class TextIn(BaseModel):
     lang: str | None = Field(
         default=None, pattern=r"^[a-z]{2}$", description="ISO 639-1 hint; wins over detection"
     )
+
+    _lang_is_a_language = field_validator("lang")(staticmethod(language_hint))
 
     _text_not_blank = field_validator("text")(staticmethod(require_text))
 
@@ -87,6 +93,8 @@ class AnalyzeRequest(BaseModel):
     lang: str | None = Field(
         default=None, pattern=r"^[a-z]{2}$", description="ISO 639-1 hint; wins over detection"
     )
+
+    _lang_is_a_language = field_validator("lang")(staticmethod(language_hint))
     threshold: float | None = Field(
         default=None, ge=0.0, le=1.0, description="overrides every per-label threshold"
     )

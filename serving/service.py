@@ -1,6 +1,7 @@
 """The narrascope prediction service.
 
-    narrascope serve --model production        # or: bentoml serve serving.service:Narrascope
+    narrascope serve --model production
+    bentoml serve narrascope.serving.service:Narrascope    # the same, started by BentoML
 
 One BentoML service: it validates requests, checks the bearer token, and scores texts through
 an in-process adaptive batcher (serving/batching.py: the texts of concurrent requests share
@@ -31,12 +32,11 @@ import numpy as np
 from fastapi import FastAPI
 from prometheus_client import Counter
 
-from model_registry import Registry
-from model_registry.bento import load_from_bentoml
-from narrascope.text import split_sentences
-from serving.batching import MicroBatcher
-from serving.middleware import BearerAuth, BodyLimit, JsonErrors
-from serving.schemas import (
+from narrascope.model_registry import Registry
+from narrascope.model_registry.bento import load_from_bentoml
+from narrascope.serving.batching import MicroBatcher
+from narrascope.serving.middleware import BearerAuth, BodyLimit, JsonErrors
+from narrascope.serving.schemas import (
     MAX_BODY_BYTES,
     MAX_SENTENCES,
     AnalyzeRequest,
@@ -48,6 +48,7 @@ from serving.schemas import (
     ResultOut,
     SpanOut,
 )
+from narrascope.text import split_sentences
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 api = FastAPI(title="narrascope model info")

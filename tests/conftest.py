@@ -44,8 +44,8 @@ def fast_config() -> dict:
 
 @pytest.fixture(scope="session")
 def artifact(tmp_path_factory) -> Path:
-    from training.config import TrainConfig
-    from training.train import train
+    from narrascope.training.config import TrainConfig
+    from narrascope.training.train import train
 
     out = tmp_path_factory.mktemp("artifact") / "linear"
     return train(TrainConfig.from_dict(FAST_CONFIG), out, root=ROOT)
@@ -54,7 +54,7 @@ def artifact(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def registry_root(tmp_path_factory, artifact) -> Path:
     """A registry with the session model registered as v1 and aliased `production`."""
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     path = tmp_path_factory.mktemp("registry")
     registry = Registry(path)
@@ -79,9 +79,9 @@ def degraded_registry(registry_root, artifact, tmp_path_factory):
     import json
     import shutil
 
-    from model_registry import Registry
-    from training.config import TrainConfig
-    from training.train import train
+    from narrascope.model_registry import Registry
+    from narrascope.training.config import TrainConfig
+    from narrascope.training.train import train
 
     work = tmp_path_factory.mktemp("degraded")
     rows = [

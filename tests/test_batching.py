@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from serving.batching import MicroBatcher
+from narrascope.serving.batching import MicroBatcher
 
 
 def _slow_score(calls):

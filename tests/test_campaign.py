@@ -8,12 +8,12 @@ import shutil
 import pytest
 import yaml
 
-from data_cards.campaign import render_campaign_card
-from model_registry import Registry
-from narrascope.cli import main
+from narrascope.app.cli import main
+from narrascope.data_cards.campaign import render_campaign_card
 from narrascope.errors import DataError
+from narrascope.model_registry import Registry
 from narrascope.taxonomy import Taxonomy, apply_patch
-from training.campaign import prepare, split
+from narrascope.training.campaign import prepare, split
 
 PATCH = {
     "version": "1.1.0",

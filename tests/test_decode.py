@@ -42,9 +42,10 @@ def test_passing_labels_and_best_subnarrative_fallback(decoder):
     assert subs == {"CC.hoax.natural_cycles", "URW.aid_futile.cost_to_citizens"}
 
 
-def test_best_narrative_when_none_passes(decoder):
+def test_no_narrative_is_forced_when_none_passes(decoder):
+    """Issue 12: `Other` below its threshold used to force the best narrative (0.3 < 0.5)."""
     row = _row(decoder, Other=0.2, DEM__elections_sham=0.3, DEM__elections_sham__vote_fraud=0.1)
-    assert decoder.decode_labels(row, np.full(len(row), 0.5)) == (
-        {"DEM.elections_sham"},
-        {"DEM.elections_sham.vote_fraud"},
-    )
+    assert decoder.decode_labels(row, np.full(len(row), 0.5)) == (set(), set())
+    narratives, subs = decoder.decode(row, np.full(len(row), 0.5), top_k=1)  # ranked view
+    assert [decoder.labels[i] for i in narratives] == ["DEM.elections_sham"]
+    assert [decoder.labels[i] for i in subs] == ["DEM.elections_sham.vote_fraud"]

@@ -10,8 +10,8 @@ import pytest
 from narrascope.encoders.encoder import TextEncoder
 from narrascope.errors import ArtifactError
 from narrascope.predictor import Predictor
-from training.config import TrainConfig
-from training.train import train
+from narrascope.training.config import TrainConfig
+from narrascope.training.train import train
 
 
 def _encoder_config(root, tiny_encoder, **encoder) -> TrainConfig:

@@ -7,11 +7,11 @@ import json
 import numpy as np
 import pytest
 
-from model_registry import Registry
 from narrascope.errors import ArtifactError, DataError
+from narrascope.model_registry import Registry
 from narrascope.predictor import Predictor
-from training.config import TrainConfig
-from training.train import train
+from narrascope.training.config import TrainConfig
+from narrascope.training.train import train
 
 
 @pytest.fixture(scope="module")

@@ -7,15 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from eval.bootstrap import DocCounts, Settings, headline, resample_weights
-from eval.calibration import reliability
-from eval.compare import BETTER, SAME, WORSE, compare, regressions
-from eval.predictions import run_from_file, run_model
-from eval.probe import NameSets
-from eval.render import fmt, render_html, render_markdown
-from eval.report import evaluate, report_for_run, write_report
-from eval.semeval import read_predictions, write_predictions
 from narrascope.errors import DataError
+from narrascope.eval.bootstrap import DocCounts, Settings, headline, resample_weights
+from narrascope.eval.calibration import reliability
+from narrascope.eval.compare import BETTER, SAME, WORSE, compare, regressions
+from narrascope.eval.predictions import run_from_file, run_model
+from narrascope.eval.probe import NameSets
+from narrascope.eval.render import fmt, render_html, render_markdown
+from narrascope.eval.report import evaluate, report_for_run, write_report
+from narrascope.eval.semeval import read_predictions, write_predictions
 from narrascope.metrics import summary
 from narrascope.predictor import LabelScore, Prediction
 from narrascope.schema import Document

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from narrascope.cli import main
+from narrascope.app.cli import main
 
 
 @pytest.fixture(scope="module")

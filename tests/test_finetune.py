@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from narrascope.predictor import Predictor
-from training import finetune
-from training.config import TrainConfig
-from training.train import train
+from narrascope.training import finetune
+from narrascope.training.config import TrainConfig
+from narrascope.training.train import train
 
 
 def _config(root, tiny_encoder, **finetune_settings) -> TrainConfig:

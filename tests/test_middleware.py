@@ -7,7 +7,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from serving.middleware import BearerAuth, BodyLimit
+from narrascope.serving.middleware import BearerAuth, BodyLimit
 
 
 async def _echo(request):

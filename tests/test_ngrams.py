@@ -13,7 +13,7 @@ from narrascope.errors import ArtifactError, DataError
 from narrascope.families.linear import LinearModel
 from narrascope.ngrams import CharNgramTfidf
 from narrascope.text import normalise
-from training.config import TrainConfig
+from narrascope.training.config import TrainConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 # Edge cases: one-letter words, words shorter than n, mixed scripts, no spaces (Chinese), upper

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import yaml
@@ -25,32 +26,69 @@ def _offline_env(tmp_path) -> dict:
     }
 
 
+def _bentofile_with_wheel(tmp_path, root, extra: str = "") -> Path:
+    """The committed bentofile in a build context of its own (`tmp_path`) beside a wheel built
+    offline from this checkout into `tmp_path/dist`, as `make bento` does in the repo."""
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
+         "--wheel-dir", str(dist), str(root)],
+        check=True, capture_output=True, timeout=300, env=_offline_env(tmp_path),
+    )  # fmt: skip
+    assert [w.name for w in dist.glob("*.whl")] == ["narrascope-0.1.0-py3-none-any.whl"]
+    text = (root / "bentofile.yaml").read_text()
+    assert "./dist/narrascope-0.1.0-py3-none-any.whl" in text
+    bentofile = tmp_path / "bentofile.yaml"
+    bentofile.write_text(text + extra)
+    return bentofile
+
+
+def test_wheel_installs_one_namespace(tmp_path, root):
+    """Every layer installs under narrascope.*; no top-level `eval`, `training`, ... package."""
+    bentofile = _bentofile_with_wheel(tmp_path, root)
+    [wheel] = (tmp_path / "dist").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        tops = {name.split("/")[0] for name in archive.namelist()}
+        names = set(archive.namelist())
+    assert tops == {"narrascope", wheel.name.split("-py3")[0] + ".dist-info"}, tops
+    for module in ("training/train", "eval/report", "serving/service", "tracking/run",
+                   "model_registry/registry", "data_cards/generate", "app/cli"):  # fmt: skip
+        assert f"narrascope/{module}.py" in names
+    assert {
+        "narrascope/eval/probes/country_names.yaml",
+        "narrascope/tracking/dashboard.js",
+    } <= names
+    assert bentofile.is_file()
+
+
 def test_bentoml_build_offline(tmp_path, root):
+    bentofile = _bentofile_with_wheel(tmp_path, root)
     result = subprocess.run(
-        [sys.executable, "-m", "bentoml", "build", str(root)],
+        [sys.executable, "-m", "bentoml", "build", "-f", str(bentofile), str(tmp_path)],
+        cwd=tmp_path,  # BentoML only copies wheels from under the working directory
         env=_offline_env(tmp_path),
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    built = list((tmp_path / "bentoml/bentos/narrascope").glob("*/src"))
-    assert len(built) == 1
-    files = {str(p.relative_to(built[0])) for p in built[0].rglob("*") if p.is_file()}
-    assert {"serving/service.py", "narrascope/predictor.py", "model_registry/registry.py"} <= files
-    assert not [f for f in files if f.startswith(("data/", "registry/", "tests/", ".venv/"))]
+    [bento] = [p.parent for p in (tmp_path / "bentoml/bentos/narrascope").glob("*/bento.yaml")]
+    wheels = [p.name for p in (bento / "env/python/wheels").glob("narrascope-*.whl")]
+    assert wheels == ["narrascope-0.1.0-py3-none-any.whl"]
+    # src/ must not hold a partial `narrascope` folder that would shadow the wheel's package
+    files = {str(p.relative_to(bento / "src")) for p in (bento / "src").rglob("*") if p.is_file()}
+    assert not [f for f in files if f.startswith(("narrascope/", "data/", "registry/", "tests/"))]
 
 
 def test_bento_packages_a_pinned_registry_version(tmp_path, root, registry_root):
     """`registry export-bento v1` + `models: [narrascope-model:v1]` puts exactly v1 in the bento."""
     env = {**_offline_env(tmp_path), "PYTHONPATH": str(root)}
-    cli = [sys.executable, "-m", "narrascope.cli", "--registry", str(registry_root)]
+    cli = [sys.executable, "-m", "narrascope.app.cli", "--registry", str(registry_root)]
     subprocess.run([*cli, "registry", "export-bento", "v1"], env=env, check=True, timeout=120)
-    bentofile = tmp_path / "bentofile.yaml"
-    text = (root / "bentofile.yaml").read_text()
-    bentofile.write_text(text + "models:\n  - narrascope-model:v1\n")
+    bentofile = _bentofile_with_wheel(tmp_path, root, "models:\n  - narrascope-model:v1\n")
     result = subprocess.run(
-        [sys.executable, "-m", "bentoml", "build", "-f", str(bentofile), str(root)],
+        [sys.executable, "-m", "bentoml", "build", "-f", str(bentofile), str(tmp_path)],
+        cwd=tmp_path,  # BentoML only copies wheels from under the working directory
         env=env,
         capture_output=True,
         text=True,

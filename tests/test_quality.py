@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from eval.report import evaluate
 from narrascope.data import load_documents
+from narrascope.eval.report import evaluate
 from narrascope.predictor import Predictor
-from training.config import TrainConfig
-from training.train import train
+from narrascope.training.config import TrainConfig
+from narrascope.training.train import train
 
 # (config, overall narratives floor, per-language floor, subnarratives floor), each set below
 # the figures measured when it was written (README): linear 0.592 / 0.47 / 0.505,

@@ -8,9 +8,9 @@ import stat
 
 import pytest
 
-from model_registry import Registry
-from model_registry.registry import RegistryError
 from narrascope.errors import ArtifactError
+from narrascope.model_registry import Registry
+from narrascope.model_registry.registry import RegistryError
 
 
 @pytest.fixture

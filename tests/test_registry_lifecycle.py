@@ -10,14 +10,14 @@ import sys
 
 import pytest
 
-from eval.bootstrap import Settings
-from eval.compare import compare
-from eval.gate import GatePolicy, decide
-from eval.predictions import Run
-from model_registry import Registry
-from model_registry.registry import RegistryError
-from narrascope.cli import main
+from narrascope.app.cli import main
 from narrascope.data import sha256_file
+from narrascope.eval.bootstrap import Settings
+from narrascope.eval.compare import compare
+from narrascope.eval.gate import GatePolicy, decide
+from narrascope.eval.predictions import Run
+from narrascope.model_registry import Registry
+from narrascope.model_registry.registry import RegistryError
 from narrascope.schema import Document
 
 
@@ -66,7 +66,7 @@ def test_alias_update_survives_a_crash_in_the_middle(registry, artifact, monkeyp
     def crash(*_):
         raise OSError("power cut")
 
-    monkeypatch.setattr("model_registry.registry.os.replace", crash)
+    monkeypatch.setattr("narrascope.model_registry.registry.os.replace", crash)
     with pytest.raises(OSError, match="power cut"):
         registry.set_alias("production", "v2")
     monkeypatch.undo()
@@ -79,7 +79,7 @@ def test_alias_update_survives_a_crash_in_the_middle(registry, artifact, monkeyp
 
 WRITER = """
 import sys
-from model_registry import Registry
+from narrascope.model_registry import Registry
 registry = Registry(sys.argv[1])
 for _ in range(3):
     version = registry.register(sys.argv[2], note=sys.argv[3])
@@ -208,14 +208,14 @@ def test_promote_command_refuses_then_force_is_logged_then_rollback(
 
 def test_export_to_bentoml_store_pins_the_version(registry, tmp_path, root):
     env = {**os.environ, "BENTOML_HOME": str(tmp_path / "bentoml"), "PYTHONPATH": str(root)}
-    cli = [sys.executable, "-m", "narrascope.cli", "--registry", str(registry.root)]
+    cli = [sys.executable, "-m", "narrascope.app.cli", "--registry", str(registry.root)]
     done = subprocess.run(
         [*cli, "registry", "export-bento", "v1"], env=env, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     assert "narrascope-model:v1" in done.stdout
     check = (
-        "import bentoml; from model_registry.bento import load_from_bentoml;"
+        "import bentoml; from narrascope.model_registry.bento import load_from_bentoml;"
         "m = bentoml.models.get('narrascope-model:v1');"
         "print(m.info.labels['version'], m.info.metadata['model_id']);"
         "print(load_from_bentoml('narrascope-model:v1').version)"

@@ -9,8 +9,8 @@ import subprocess
 import httpx
 import pytest
 
-from serving.launch import free_port, serve_command, stop, wait_ready
-from serving.schemas import (
+from narrascope.serving.launch import free_port, serve_command, stop, wait_ready
+from narrascope.serving.schemas import (
     ANALYZE_EXAMPLE,
     EXAMPLE,
     MAX_CHARS,
@@ -34,14 +34,14 @@ def client(service_env):
     """One ASGI app per session: a second to_asgi() in one process duplicates its metrics."""
     from starlette.testclient import TestClient
 
-    from serving.service import Narrascope
+    from narrascope.serving.service import Narrascope
 
     with TestClient(Narrascope.to_asgi()) as test_client:
         yield test_client
 
 
 def test_in_process_call(service_env):
-    from serving.service import Narrascope
+    from narrascope.serving.service import Narrascope
 
     service = Narrascope.inner()
     texts = [TextIn(text=PROPAGANDA, id="a"), TextIn(text="Hallo", lang="de")]
@@ -235,7 +235,7 @@ def test_real_bentoml_serve_subprocess(service_env, root):
 
 
 def test_analyze_flags_sentences_that_carry_a_narrative_on_their_own(client, service_env):
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
     from narrascope.text import split_sentences
 
     document = " ".join(

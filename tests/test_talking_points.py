@@ -235,7 +235,7 @@ def test_an_english_talking_point_is_found_in_russian(e5):
     assert matcher.match([unrelated]) == [[]]
 
 
-def test_a_new_talking_point_is_matchable_without_retraining(e5, root):
+def test_a_new_talking_point_is_matchable_without_retraining(e5, root, monkeypatch):
     matcher = default_matcher(encoder=e5)
     text = (
         "Американские военные годами оплачивали секретные биолаборатории на Украине, "
@@ -244,9 +244,18 @@ def test_a_new_talking_point_is_matchable_without_retraining(e5, root):
     before = matcher.scores([text])[0]
     assert "TPB01" not in {m.talking_point for m in matcher.match([text])[0]}
     campaign = TalkingPointLibrary.load(root / "data/campaigns/biolabs/talking_points.jsonl")
-    memo_size = len(matcher._memo)
+    embedded: list[str] = []
+    real_embed = matcher.encoder.embed
+
+    def counting_embed(texts, *args, **kwargs):
+        embedded.extend(texts)
+        return real_embed(texts, *args, **kwargs)
+
+    monkeypatch.setattr(matcher.encoder, "embed", counting_embed)
     extended = matcher.with_library(matcher.library.extend(campaign.points[:1]))
-    assert len(matcher._memo) == memo_size + 8  # only the new point's phrasings were embedded
     [best, *_] = extended.match([text])[0]
+    new_phrasings = set(campaign.points[0].phrasings.values())
+    # only the new point's phrasings (and the text itself) reached the encoder
+    assert set(embedded) - new_phrasings <= {text} and new_phrasings <= set(embedded)
     assert best.talking_point == "TPB01" and best.score >= extended.threshold
     assert np.allclose(extended.scores([text])[0, :29], before, atol=1e-5)  # others unchanged

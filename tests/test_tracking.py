@@ -9,12 +9,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import binomtest
 
-from tracking.dashboard import render
-from tracking.emerging import clusters
-from tracking.run import track
-from tracking.score import read_predictions, score_corpus
-from tracking.trends import add_buckets, movers, prevalence, spikes, wilson
+from narrascope.tracking.dashboard import render
+from narrascope.tracking.emerging import clusters
+from narrascope.tracking.run import track
+from narrascope.tracking.score import read_predictions, score_corpus
+from narrascope.tracking.trends import add_buckets, movers, prevalence, spikes, wilson
 
 MONDAY = dt.date(2026, 1, 5)
 
@@ -53,9 +54,12 @@ def test_prevalence_by_hand():
     assert ru.loc[("2026-01-12", "A"), ["count", "documents"]].tolist() == [0, 1]  # zeros kept
     everything = prev[prev["dimension"] == "all"].set_index(["bucket", "narrative"])
     assert everything.loc[("2026-01-05", "B"), ["count", "documents"]].tolist() == [2, 4]
+    # scipy's Wilson score interval is the oracle (2 of 3: [0.2077, 0.9385]); ours uses
+    # z = 1.96 where scipy uses 1.95996..., a difference below 1e-5
+    expected = binomtest(2, 3).proportion_ci(confidence_level=0.95, method="wilson")
     low, high = wilson(np.array([2]), np.array([3]))
-    assert ru.loc[("2026-01-05", "A"), "low"] == pytest.approx(low[0])
-    assert 0 < low[0] < 2 / 3 < high[0] < 1
+    assert (low[0], high[0]) == pytest.approx((expected.low, expected.high), abs=1e-5)
+    assert ru.loc[("2026-01-05", "A"), ["low", "high"]].tolist() == pytest.approx([low[0], high[0]])
 
 
 def test_planted_spike_is_flagged_and_flat_series_are_not():
@@ -141,17 +145,49 @@ def test_track_end_to_end_writes_outputs_and_dashboard(artifact, tmp_path, root)
     assert set(data["series"]) == {"all", "language", "country", "source_type"}
 
 
+HOSTILE = "</script><b>x</b>"
+
+
+def _hostile_extra(bucket: str = "week") -> dict:
+    """Document text reaches the page through a cluster example and a talking-point match."""
+    cluster = {
+        "cluster": 1,
+        "size": 2,
+        "recent_share": 0.5,
+        "first_seen": "2026-01-05",
+        "languages": {"en": 2},
+        "terms": ["x"],
+        "examples": [{"lang": "en", "text": HOSTILE}],
+    }
+    match = {"talking_point": HOSTILE, "documents": 1, "languages": "en", "example": HOSTILE}
+    return {"bucket": bucket, "clusters": [cluster], "matches": [{**match, "score": 0.9}]}
+
+
 def test_dashboard_escapes_text():
-    rows = [_row(0, "en", ["A"], text="</script><b>x</b>"), _row(1, "en", text="y")]
+    rows = [_row(0, "en", ["A"], text=HOSTILE), _row(1, "en", text="y")]
     frame = _frame(rows)
     prev = prevalence(frame)
-    page = render(prev, spikes(prev), movers(prev), frame, {"clusters": [], "matches": []})
-    assert "</script><b>" not in page.split("id='data'>")[1].split("</script>")[0]
+    page = render(prev, spikes(prev), movers(prev), frame, _hostile_extra())
+    assert HOSTILE not in page
+    assert page.count("&lt;/script&gt;&lt;b&gt;x&lt;/b&gt;") >= 3  # cluster, point, sentence
+
+
+@pytest.mark.parametrize(("bucket", "days"), [("day", 1), ("week", 7), ("month", 31)])
+def test_dashboard_names_the_bucket_it_was_run_with(bucket, days):
+    rows = [_row(0, "en", ["A"] if k % 2 else [], day=k * days, text=str(k)) for k in range(4)]
+    frame = add_buckets(pd.DataFrame(rows), bucket)
+    prev = prevalence(frame)
+    found_movers = movers(prev)
+    assert len(found_movers)  # the top-movers table has rows, so its header is rendered
+    page = render(prev, spikes(prev), found_movers, frame, _hostile_extra(bucket))
+    headers = [h.split("</th>")[0] for h in page.split("<th>")[1:]]
+    assert bucket in headers
+    assert not ({"day", "week", "month"} - {bucket}) & set(headers)
 
 
 def test_same_scores_on_dask_as_in_a_loop(registry_root, tmp_path, root):
-    from model_registry import Registry
-    from tracking.distributed import score_with_dask
+    from narrascope.model_registry import Registry
+    from narrascope.tracking.distributed import score_with_dask
 
     lines = (root / "data/corpus/test.jsonl").read_text().splitlines()
     files = []

@@ -10,8 +10,8 @@ import pytest
 from narrascope.data import load_documents
 from narrascope.errors import ArtifactError, DataError
 from narrascope.predictor import Predictor
-from training.config import TrainConfig
-from training.train import train
+from narrascope.training.config import TrainConfig
+from narrascope.training.train import train
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +79,11 @@ def test_predictions_follow_the_taxonomy(artifact, test_docs, taxonomy):
         narratives = {s.id for s in out.narratives}
         # every chosen narrative has at least one subnarrative, every subnarrative its narrative
         assert {taxonomy.parent_of(s.id) for s in out.subnarratives} == narratives
-        assert out.is_other == (not narratives) == (out.other_score >= predictor.thresholds[-1])
+        assert out.is_other == (not narratives)
+        if out.other_score >= predictor.thresholds[-1]:  # the Other gate wins
+            assert not narratives
+        # every narrative shown reached the (overridden) threshold: none is forced
+        assert all(s.score >= 0.2 for s in out.narratives)
     assert 0 < sum(o.is_other for o in outputs) < len(outputs)
 
 
@@ -98,8 +102,8 @@ def test_threshold_override_and_language_hint(artifact, train_propaganda):
     assert len(everything.narratives) == 12 and len(everything.subnarratives) == 28
     assert all(s.threshold == 0.0 for s in everything.narratives)
     least = predictor.predict([train_propaganda], ["fr"], threshold=1.0)[0]
-    # nothing reaches 1.0, so the best narrative and its best subnarrative remain
-    assert len(least.narratives) == 1 and len(least.subnarratives) == 1
+    # nothing reaches 1.0, and no narrative is forced: the text is Other
+    assert least.is_other and not least.subnarratives
     assert least.lang == "fr" and least.lang_confidence == 1.0
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from narrascope.html import table as html_table
-from tracking.trends import SPIKE_RULE
+from narrascope.tracking.trends import SPIKE_RULE
 
 EXAMPLES_PER_SPIKE = 2
 
@@ -30,7 +30,9 @@ p.note{color:#555;max-width:60rem}
 
 
 def render(prev: pd.DataFrame, spikes: pd.DataFrame, movers: pd.DataFrame, predictions, extra):
-    """`extra`: {"model": ..., "source": ..., "clusters": [...], "matches": [...]}."""
+    """`extra`: {"model": ..., "source": ..., "bucket": "day" | "week" | "month", "clusters": [...],
+    "matches": [...]}; the bucket names the time column in the tables."""
+    period = extra.get("bucket", "week")
     buckets = sorted(prev["bucket"].unique())
     data = {"buckets": buckets, "series": _series(prev, buckets), "spikes": _spike_rows(spikes)}
     esc = html.escape
@@ -52,7 +54,7 @@ def render(prev: pd.DataFrame, spikes: pd.DataFrame, movers: pd.DataFrame, predi
         f"<p class='note'>Rule: {esc(_rule_text())}</p>",
         html_table(
             [
-                "week",
+                period,
                 "view",
                 "group",
                 "narrative",
@@ -77,7 +79,7 @@ def render(prev: pd.DataFrame, spikes: pd.DataFrame, movers: pd.DataFrame, predi
         ),
         "<h2>Top movers</h2>",
         html_table(
-            ["week", "narrative", "prevalence", "change"],
+            [period, "narrative", "prevalence", "change"],
             [
                 [r["bucket"], r["narrative"], f"{r['prevalence']:.1%}", f"{r['change']:+.1%}"]
                 for r in movers.to_dict("records")

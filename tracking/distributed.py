@@ -1,12 +1,12 @@
 """Scale-out: the same `score_batch` on a distributed engine (Dask), for corpora beyond one machine.
 
-    from tracking.distributed import score_with_dask
+    from narrascope.tracking.distributed import score_with_dask
     score_with_dask("registry", "production", ["part-0.jsonl", "part-1.jsonl"], "out/")
 
 Each input file is one partition; each worker loads the pinned model version once (verified
 through the registry, as everywhere) and writes its own Parquet part, so the aggregation step
-(`tracking.run`) reads the result exactly as it reads a single-machine run. Point the registry
-and the output at shared storage; on a cluster, pass a `distributed.Client`'s scheduler.
+(`narrascope.tracking.run`) reads the result exactly as it reads a single-machine run. Point the
+registry and the output at shared storage; on a cluster, pass a `distributed.Client`'s scheduler.
 Ray Data (`ray.data.read_json(...).map_batches(...)`) or Spark (`mapInPandas`) take the same
 function the same way: `score_batch(predictor, documents) -> pyarrow.Table`.
 """
@@ -19,12 +19,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tracking.score import PARTS, score_batch
+from narrascope.tracking.score import PARTS, score_batch
 
 
 @lru_cache(maxsize=2)
 def _predictor(registry_root: str, ref: str):
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     return Registry(registry_root).load(ref)
 
@@ -63,6 +63,6 @@ def score_with_dask(
 
 
 def _resolve(registry_root, ref: str) -> str:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     return Registry(registry_root).resolve(ref)

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracking.dashboard import render
-from tracking.emerging import clusters, unclaimed
-from tracking.score import iter_prediction_frames, read_texts, score_corpus
-from tracking.trends import (
+from narrascope.tracking.dashboard import render
+from narrascope.tracking.emerging import clusters, unclaimed
+from narrascope.tracking.score import iter_prediction_frames, read_texts, score_corpus
+from narrascope.tracking.trends import (
     SPIKE_RULE,
     add_buckets,
     add_counts,
@@ -60,6 +60,7 @@ def track(
     extra = {
         "model": predictor.version,
         "source": str(source),
+        "bucket": bucket,
         "clusters": found_clusters,
         "matches": matches,
     }

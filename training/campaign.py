@@ -25,7 +25,7 @@ from narrascope.errors import DataError
 from narrascope.schema import Document
 from narrascope.talking_points import TalkingPointLibrary
 from narrascope.taxonomy import Taxonomy, apply_patch
-from training.config import TrainConfig
+from narrascope.training.config import TrainConfig
 
 
 @dataclass(frozen=True)

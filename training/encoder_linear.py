@@ -9,8 +9,8 @@ import numpy as np
 from narrascope.encoders.encoder import best_precision
 from narrascope.encoders.sources import resolve_model_dir, source_fingerprint
 from narrascope.families.encoder_linear import EncoderLinearModel, build_encoder
-from training.config import TrainConfig
-from training.heads import fit_heads, out_of_fold
+from narrascope.training.config import TrainConfig
+from narrascope.training.heads import fit_heads, out_of_fold
 
 
 def encoder_spec(config: TrainConfig) -> dict:

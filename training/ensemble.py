@@ -13,14 +13,14 @@ import itertools
 
 import numpy as np
 
-from model_registry import Registry
 from narrascope.artifact import text_digest
 from narrascope.decode import Decoder
 from narrascope.errors import DataError
 from narrascope.families.ensemble import EnsembleModel, files_digest
 from narrascope.metrics import aligned, level_sets, summary
-from training.config import TrainConfig
-from training.thresholds import tune_thresholds
+from narrascope.model_registry import Registry
+from narrascope.training.config import TrainConfig
+from narrascope.training.thresholds import tune_thresholds
 
 
 class EnsembleTrainer:

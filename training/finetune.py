@@ -25,8 +25,8 @@ from tqdm.auto import tqdm
 
 from narrascope.families.encoder_linear import build_encoder
 from narrascope.families.finetuned import WORD_EMBEDDINGS, FineTunedModel
-from training.config import TrainConfig
-from training.encoder_linear import encoder_spec, fit_encoder_heads
+from narrascope.training.config import TrainConfig
+from narrascope.training.encoder_linear import encoder_spec, fit_encoder_heads
 
 
 class FinetuneTrainer:

@@ -9,8 +9,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold
 from tqdm.auto import tqdm
 
-# A label never seen positive gets this logit: sigmoid(-20) ~ 2e-9, i.e. never predicted.
-_ABSENT_LOGIT = -20.0
+# A label with one class in the training data gets a constant head: sigmoid(-20) ~ 2e-9 when it
+# was never positive (never predicted), sigmoid(+20) ~ 1 when it was positive in every document
+# (always predicted). Logistic regression cannot be fitted to one class.
+CONSTANT_LOGIT = 20.0
 
 
 def fit_heads(
@@ -18,9 +20,10 @@ def fit_heads(
 ) -> tuple[np.ndarray, np.ndarray]:
     """coef [labels, features] and intercept [labels]; constant for labels with one class."""
     coef = np.zeros((y.shape[1], features.shape[1]), dtype=np.float32)
-    intercept = np.full(y.shape[1], _ABSENT_LOGIT, dtype=np.float32)
+    positives = y.sum(axis=0)
+    intercept = np.where(positives == len(y), CONSTANT_LOGIT, -CONSTANT_LOGIT).astype(np.float32)
     for j in range(y.shape[1]):
-        if 0 < y[:, j].sum() < len(y):
+        if 0 < positives[j] < len(y):
             clf = LogisticRegression(
                 C=C, class_weight=class_weight, solver=solver, random_state=seed, max_iter=2000
             )

@@ -7,8 +7,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from narrascope.families.linear import LinearModel
 from narrascope.text import normalise
-from training.config import TrainConfig
-from training.heads import fit_heads, out_of_fold
+from narrascope.training.config import TrainConfig
+from narrascope.training.heads import fit_heads, out_of_fold
 
 
 class LinearTrainer:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from training.config import ThresholdConfig
+from narrascope.training.config import ThresholdConfig
 
 
 def tune_thresholds(y: np.ndarray, scores: np.ndarray, cfg: ThresholdConfig) -> np.ndarray:

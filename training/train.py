@@ -11,6 +11,7 @@ held-out split, or the ensemble members' stored ones) and per-label thresholds t
 from __future__ import annotations
 
 import shutil
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -26,8 +27,9 @@ from narrascope.artifact import (
     utc_now,
     write_json,
 )
-from narrascope.data import load_documents, sha256_file
+from narrascope.data import load_documents, sha256_file, sha256_path
 from narrascope.decode import Decoder
+from narrascope.errors import DataError
 from narrascope.metrics import (
     LEVELS,
     aligned,
@@ -39,14 +41,15 @@ from narrascope.metrics import (
 )
 from narrascope.schema import OTHER, Document
 from narrascope.taxonomy import Taxonomy
-from training.card import write_model_card
-from training.config import TrainConfig
-from training.thresholds import tune_thresholds
+from narrascope.training.card import write_model_card
+from narrascope.training.config import TrainConfig
+from narrascope.training.thresholds import tune_thresholds
 
 
 def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> Path:
     started = time.perf_counter()
     root, out_dir = Path(root), Path(out_dir)
+    check_inputs(config, out_dir, root)
     taxonomy = Taxonomy.load(root / config.taxonomy)
     docs = _load_training_data(config, taxonomy, root)
     # `Other` is a real label with its own classifier: it decides "no narrative at all".
@@ -73,6 +76,29 @@ def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> P
     _write_artifact(out_dir, model, manifest, root / config.taxonomy, taxonomy, validation_scores)
     _print_summary(out_dir, manifest)
     return out_dir
+
+
+def check_inputs(config: TrainConfig, out_dir: Path, root: Path = Path(".")) -> None:
+    """Everything that could fail after training, checked before it: the files the manifest
+    hashes exist, and the artifact's folder can be written. A DataError names the first problem."""
+    named = [("taxonomy", config.taxonomy)]
+    named += [("train_data", p) for p in config.train_data]
+    named += [("data_cards", p) for p in config.data_cards]
+    for field, path in named:
+        if not (root / path).exists():
+            raise DataError(f"no such file or folder: {root / path}", field=field)
+    _check_writable(out_dir.parent, out_dir)
+
+
+def _check_writable(folder: Path, out_dir: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise DataError(f"cannot write the artifact {out_dir}: {exc.strerror} ({folder})") from None
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError(f"cannot write the artifact {out_dir}: it is a file, not a folder")
 
 
 def _load_training_data(config: TrainConfig, taxonomy: Taxonomy, root: Path) -> list[Document]:
@@ -107,24 +133,24 @@ def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder, 
 def make_trainer(config: TrainConfig, out_dir: Path, decoder: Decoder | None = None):
     """The family's trainer; each imports only what it needs (torch for encoder families)."""
     if config.family == "ensemble":
-        from training.ensemble import EnsembleTrainer
+        from narrascope.training.ensemble import EnsembleTrainer
 
         return EnsembleTrainer(config, decoder)
     if config.family == "finetuned":
-        from training.finetune import FinetuneTrainer
+        from narrascope.training.finetune import FinetuneTrainer
 
         return FinetuneTrainer(config, out_dir)
     if config.family == "encoder_linear":
-        from training.encoder_linear import EncoderLinearTrainer
+        from narrascope.training.encoder_linear import EncoderLinearTrainer
 
         return EncoderLinearTrainer(config)
-    from training.linear import LinearTrainer
+    from narrascope.training.linear import LinearTrainer
 
     return LinearTrainer(config)
 
 
 def _manifest(config, taxonomy, docs, labels, thresholds, validation, root, extra) -> dict:
-    data_hashes = {p: sha256_file(root / p) for p in config.train_data}
+    data_hashes = {p: sha256_path(root / p) for p in config.train_data}  # files or folders
     data_digest = "".join(data_hashes[p] for p in sorted(data_hashes))
     return {
         "schema_version": SCHEMA_VERSION,
@@ -138,7 +164,7 @@ def _manifest(config, taxonomy, docs, labels, thresholds, validation, root, extr
         "languages": sorted({d.lang for d in docs} - {"und"}),
         "taxonomy_version": taxonomy.version,
         "taxonomy_sha256": sha256_file(root / config.taxonomy),
-        "data_cards": {p: sha256_file(root / p) for p in config.data_cards},
+        "data_cards": {p: sha256_path(root / p) for p in config.data_cards},
         "parent": config.parent,
         "config": config.to_dict(),
         "config_sha256": config.digest(),

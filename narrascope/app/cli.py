@@ -15,9 +15,42 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("BENTOML_DO_NOT_TRACK", "true")
 
 
+BUNDLED_TAXONOMY = "data/taxonomy.yaml"
+
+
+def existing_path(value: str) -> str:
+    """argparse type: a file or folder that exists (checked before any work starts)."""
+    if not Path(value).exists():
+        raise argparse.ArgumentTypeError(f"no such file or folder: '{value}'")
+    return value
+
+
+def existing_or_none(value: str) -> str:
+    """argparse type: an existing path, or 'none' (the feature is skipped)."""
+    return value if value == "none" else existing_path(value)
+
+
+def existing_paths(value: str) -> str:
+    """argparse type: comma-separated existing paths, or 'none'."""
+    if value != "none":
+        for part in value.split(","):
+            existing_path(part)
+    return value
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line naming the command (`narrascope train: error: ...`), exit 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        return int(exc.code or 0)
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
@@ -28,17 +61,21 @@ def main(argv: list[str] | None = None) -> int:
     except NarrascopeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a path that vanished or cannot be read/written after the checks
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="narrascope", description=__doc__)
+    parser = _Parser(prog="narrascope", description=__doc__)
     parser.add_argument(
         "--registry", help="registry root (default: $NARRASCOPE_REGISTRY or ./registry)"
     )
     sub = parser.add_subparsers(metavar="COMMAND")
 
     p = sub.add_parser("train", help="train a model artifact from a config")
-    p.add_argument("--config", default="configs/linear.yaml")
+    p.add_argument("--config", default="configs/linear.yaml", type=existing_path)
     p.add_argument("--out", default="artifacts/linear", help="artifact directory to write")
     p.add_argument("--register", action="store_true", help="register the artifact afterwards")
     p.add_argument("--alias", help="with --register: point this alias at the new version")
@@ -55,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("predict", help="predict narratives for texts given as arguments or a file")
     p.add_argument("texts", nargs="*", help="texts to classify")
-    p.add_argument("--file", help="JSONL/CSV documents to classify instead")
+    p.add_argument("--file", type=existing_path, help="JSONL/CSV documents to classify instead")
     p.add_argument("--model", default="production")
     p.add_argument("--threshold", type=float, help="override every per-label threshold")
     p.set_defaults(handler=_predict)
@@ -70,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
         "language x country x source type, flag spikes, match talking points, cluster what no "
         "known narrative claims, and write a self-contained dashboard.html.",
     )
-    p.add_argument("source", help="JSONL or CSV documents with `published` dates")
+    p.add_argument(
+        "source", type=existing_path, help="JSONL or CSV documents with `published` dates"
+    )
     p.add_argument("--model", default="production")
     p.add_argument("--out", default="reports/tracking")
     p.add_argument("--bucket", default="week", choices=["day", "week", "month"])
@@ -78,6 +117,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--talking-points",
         default="data/talking_points.jsonl",
+        type=existing_paths,
         help="talking-point library (JSONL, repeatable via commas; 'none' to skip)",
     )
     p.add_argument("--no-clusters", action="store_true", help="skip emerging-narrative clustering")
@@ -96,18 +136,34 @@ def _campaign_parser(sub) -> None:
         "register the candidate as 'staging', and print the comparison and the gate's verdict.",
     )
     p.add_argument("--name", required=True, help="campaign slug, e.g. biolabs")
-    p.add_argument("--data", required=True, help="the campaign's labelled documents (JSONL/CSV)")
-    p.add_argument("--taxonomy-patch", help="YAML adding narratives/subnarratives")
-    p.add_argument("--talking-points", help="JSONL of new talking points")
+    p.add_argument(
+        "--data",
+        required=True,
+        type=existing_path,
+        help="the campaign's labelled documents (JSONL/CSV)",
+    )
+    p.add_argument(
+        "--taxonomy-patch", type=existing_path, help="YAML adding narratives/subnarratives"
+    )
+    p.add_argument("--talking-points", type=existing_path, help="JSONL of new talking points")
     p.add_argument("--base", default="production", help="model whose recipe is retrained")
-    p.add_argument("--config", help="train with this config instead of the base model's recipe")
-    p.add_argument("--eval-data", default="data/corpus/test.jsonl", help="old held-out data")
-    p.add_argument("--base-talking-points", default="data/talking_points.jsonl")
+    p.add_argument(
+        "--config",
+        type=existing_path,
+        help="train with this config instead of the base model's recipe",
+    )
+    p.add_argument(
+        "--eval-data",
+        default="data/corpus/test.jsonl",
+        type=existing_path,
+        help="old held-out data",
+    )
+    p.add_argument("--base-talking-points", default="data/talking_points.jsonl", type=existing_path)
     p.add_argument("--workdir", help="where everything is written (default campaigns/NAME)")
     p.add_argument("--cards-dir", default="data_cards", help="where the data card is written")
     p.add_argument("--held-out", type=float, default=0.3, help="share of new documents held out")
     p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--policy", default="configs/gates/promotion.yaml")
+    p.add_argument("--policy", default="configs/gates/promotion.yaml", type=existing_path)
     p.add_argument(
         "--validate-only", action="store_true", help="stop after validation and the data card"
     )
@@ -115,8 +171,18 @@ def _campaign_parser(sub) -> None:
 
 
 def _eval_options(p) -> None:
-    p.add_argument("--data", default="data/corpus/test.jsonl", help="JSONL, CSV or SemEval folder")
-    p.add_argument("--taxonomy", default="data/taxonomy.yaml")
+    p.add_argument(
+        "--data",
+        default="data/corpus/test.jsonl",
+        type=existing_path,
+        help="JSONL, CSV or SemEval folder",
+    )
+    p.add_argument(
+        "--taxonomy",
+        type=existing_path,
+        help="taxonomy the data is labelled in (default: the model's own, stored in its "
+        f"artifact; {BUNDLED_TAXONOMY} with --predictions)",
+    )
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed")
     p.add_argument("--min-support", type=int, default=5, help="groups below this size are flagged")
@@ -131,10 +197,13 @@ def _eval_parser(sub) -> None:
     )
     p.add_argument("--model", default="production", help="version (v3) or alias (production)")
     p.add_argument(
-        "--predictions", help="score this SemEval-2025 Task 10 prediction file instead of a model"
+        "--predictions",
+        type=existing_path,
+        help="score this SemEval-2025 Task 10 prediction file instead of a model",
     )
     p.add_argument(
         "--names",
+        type=existing_or_none,
         help="country names for the counterfactual probe (default: the bundled "
         "eval/probes/country_names.yaml; 'none' skips the probe)",
     )
@@ -162,7 +231,7 @@ def _registry_parser(sub) -> None:
     reg = sub.add_parser("registry", help="register, list, inspect and alias model versions")
     rsub = reg.add_subparsers(metavar="ACTION", required=True)
     p = rsub.add_parser("register", help="register an artifact directory as a new version")
-    p.add_argument("artifact")
+    p.add_argument("artifact", type=existing_path)
     p.add_argument("--alias", help="point this alias at the new version")
     p.add_argument("--note", default="")
     p.set_defaults(handler=_registry_register)
@@ -185,9 +254,10 @@ def _registry_parser(sub) -> None:
     p.add_argument(
         "--data",
         action="append",
+        type=existing_path,
         help="evaluation data (repeatable; default data/corpus/test.jsonl)",
     )
-    p.add_argument("--policy", default="configs/gates/promotion.yaml")
+    p.add_argument("--policy", default="configs/gates/promotion.yaml", type=existing_path)
     p.add_argument("--out", default="reports/promotion", help="where compare.json/md go")
     p.add_argument("--force", action="store_true", help="promote despite a refusal (logged)")
     p.add_argument("--reason", default="", help="why (recorded in the event log)")
@@ -226,8 +296,8 @@ def _data_parser(sub) -> None:
     data = sub.add_parser("data", help="validate data, write or check the data card")
     dsub = data.add_subparsers(metavar="ACTION", required=True)
     p = dsub.add_parser("validate", help="check documents against the schema and taxonomy")
-    p.add_argument("path")
-    p.add_argument("--taxonomy", default="data/taxonomy.yaml")
+    p.add_argument("path", type=existing_path)
+    p.add_argument("--taxonomy", default=BUNDLED_TAXONOMY, type=existing_path)
     p.add_argument(
         "--skip-invalid", action="store_true", help="report every bad record, keep going"
     )
@@ -239,14 +309,22 @@ def _data_parser(sub) -> None:
 
 # -- handlers -------------------------------------------------------------------------------------
 def _train(args) -> int:
-    from training.config import TrainConfig
-    from training.train import train
+    from narrascope.training.config import TrainConfig
+    from narrascope.training.train import train
 
-    out = train(TrainConfig.from_yaml(args.config), args.out)
-    if args.register:
-        from model_registry import Registry
+    config = TrainConfig.from_yaml(args.config)
+    if args.alias and not args.register:
+        raise NarrascopeError("--alias needs --register")
+    if args.register:  # before training: a refusal afterwards would waste the run
+        from narrascope.model_registry import Registry
+        from narrascope.model_registry.registry import check_alias_name
 
         registry = Registry()
+        registry.check_writable()
+        if args.alias:
+            check_alias_name(args.alias)
+    out = train(config, args.out)
+    if args.register:
         version = registry.register(out, note=f"trained with {args.config}")
         if args.alias:
             registry.set_alias(args.alias, version)
@@ -259,23 +337,26 @@ def _train(args) -> int:
 
 
 def _eval(args) -> int:
-    from eval.bootstrap import Settings
-    from eval.predictions import run_from_file
-    from eval.probe import DEFAULT_NAMES, NameSets
-    from eval.report import evaluate, report_for_run, write_report
-    from model_registry import Registry
     from narrascope.data import load_documents
+    from narrascope.eval.bootstrap import Settings
+    from narrascope.eval.predictions import run_from_file
+    from narrascope.eval.probe import DEFAULT_NAMES, NameSets
+    from narrascope.eval.report import evaluate, report_for_run, write_report
+    from narrascope.model_registry import Registry
     from narrascope.taxonomy import Taxonomy
 
-    taxonomy = Taxonomy.load(args.taxonomy)
-    docs = load_documents(args.data, taxonomy).documents
     settings = Settings(resamples=args.resamples, seed=args.seed)
     if args.predictions:
+        taxonomy = Taxonomy.load(args.taxonomy or BUNDLED_TAXONOMY)
+        docs = load_documents(args.data, taxonomy).documents
         run = run_from_file(args.predictions, docs, taxonomy)
         report = report_for_run(run, docs, args.data, settings, args.min_support)
     else:
         names = None if args.names == "none" else NameSets.load(args.names or DEFAULT_NAMES)
         predictor = Registry().load(args.model)
+        # The data is read in the model's own taxonomy (a campaign's or a new data set's).
+        taxonomy = Taxonomy.load(args.taxonomy) if args.taxonomy else predictor.taxonomy
+        docs = load_documents(args.data, taxonomy).documents
         report = evaluate(predictor, docs, args.data, settings, args.min_support, names)
     paths = write_report(report, args.out, taxonomy)
     if args.attach and not args.predictions:
@@ -287,7 +368,7 @@ def _eval(args) -> int:
 
 
 def _print_eval_summary(report: dict) -> None:
-    from eval.render import fmt
+    from narrascope.eval.render import fmt
 
     for level, body in report["levels"].items():
         print(f"{level:13s} samples-F1 {fmt(body['overall']['samples_f1'])}")
@@ -306,16 +387,22 @@ def _print_eval_summary(report: dict) -> None:
 
 
 def _eval_compare(args) -> int:
-    from eval.bootstrap import Settings
-    from eval.compare import compare_versions, regressions, write_comparison
-    from model_registry import Registry
+    from narrascope.artifact import TAXONOMY
     from narrascope.data import load_documents
+    from narrascope.eval.bootstrap import Settings
+    from narrascope.eval.compare import compare_versions, regressions, write_comparison
+    from narrascope.model_registry import Registry
     from narrascope.taxonomy import Taxonomy
 
-    docs = load_documents(args.data, Taxonomy.load(args.taxonomy)).documents
+    registry = Registry()
+    if args.taxonomy:
+        taxonomy = Taxonomy.load(args.taxonomy)
+    else:  # the candidate's taxonomy: its labels may be new (a campaign)
+        taxonomy = Taxonomy.load(registry.verify(args.candidate) / TAXONOMY)
+    docs = load_documents(args.data, taxonomy).documents
     settings = Settings(resamples=args.resamples, seed=args.seed)
     report = compare_versions(
-        Registry(), args.baseline, args.candidate, docs, args.data, settings, args.min_support
+        registry, args.baseline, args.candidate, docs, args.data, settings, args.min_support
     )
     paths = write_comparison(report, args.out)
     worse = regressions(report)
@@ -336,10 +423,10 @@ def _eval_compare(args) -> int:
 
 
 def _registry_promote(args) -> int:
-    from eval.gate import GatePolicy, run_gate
-    from model_registry import Registry
     from narrascope.artifact import TAXONOMY
     from narrascope.data import load_documents
+    from narrascope.eval.gate import GatePolicy, run_gate
+    from narrascope.model_registry import Registry
     from narrascope.taxonomy import Taxonomy
 
     registry = Registry()
@@ -368,7 +455,7 @@ def _registry_promote(args) -> int:
 
 
 def _print_gate(decision, out: Path, metric: str) -> None:
-    from eval.gate import language_lines
+    from narrascope.eval.gate import language_lines
 
     if decision.note:
         print(decision.note)
@@ -380,7 +467,7 @@ def _print_gate(decision, out: Path, metric: str) -> None:
 
 
 def _registry_rollback(args) -> int:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     current, target = Registry().rollback(args.alias)
     print(f"'{args.alias}': {current} -> {target}")
@@ -388,14 +475,14 @@ def _registry_rollback(args) -> int:
 
 
 def _registry_archive(args) -> int:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     print(f"archived {Registry().archive(args.ref, note=args.note)}")
     return 0
 
 
 def _registry_gc(args) -> int:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     removed = Registry().gc()
     print("removed files of " + (", ".join(removed) if removed else "nothing"))
@@ -403,15 +490,15 @@ def _registry_gc(args) -> int:
 
 
 def _registry_lineage(args) -> int:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     print(json.dumps(Registry().lineage(args.ref), indent=2, ensure_ascii=False))
     return 0
 
 
 def _registry_export_bento(args) -> int:
-    from model_registry import Registry
-    from model_registry.bento import export_to_bentoml
+    from narrascope.model_registry import Registry
+    from narrascope.model_registry.bento import export_to_bentoml
 
     tag = export_to_bentoml(Registry(), args.ref)
     print(f"exported {tag}")
@@ -420,7 +507,7 @@ def _registry_export_bento(args) -> int:
 
 
 def _registry_register(args) -> int:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     registry = Registry()
     version = registry.register(args.artifact, note=args.note)
@@ -431,7 +518,7 @@ def _registry_register(args) -> int:
 
 
 def _registry_list(args) -> int:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     registry = Registry()
     by_version: dict[str, list[str]] = {}
@@ -445,8 +532,8 @@ def _registry_list(args) -> int:
 
 
 def _registry_show(args) -> int:
-    from model_registry import Registry
     from narrascope.artifact import read_manifest
+    from narrascope.model_registry import Registry
 
     registry = Registry()
     entry = registry.entry(args.ref)
@@ -456,7 +543,7 @@ def _registry_show(args) -> int:
 
 
 def _registry_verify(args) -> int:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     path = Registry().verify(args.ref)
     print(f"ok: every file of {args.ref} matches its sha256 ({path})")
@@ -464,22 +551,22 @@ def _registry_verify(args) -> int:
 
 
 def _alias_set(args) -> int:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     print(f"{args.name} -> {Registry().set_alias(args.name, args.ref)}")
     return 0
 
 
 def _alias_get(args) -> int:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     print(Registry().resolve(args.name))
     return 0
 
 
 def _serve(args) -> int:
-    from model_registry import Registry
-    from serving.launch import serve_command
+    from narrascope.model_registry import Registry
+    from narrascope.serving.launch import serve_command
 
     registry = Registry()
     version = registry.resolve(args.model)  # fail fast, before BentoML starts
@@ -500,7 +587,7 @@ def _serve(args) -> int:
 
 
 def _predict(args) -> int:
-    from model_registry import Registry
+    from narrascope.model_registry import Registry
 
     predictor = Registry().load(args.model)
     texts, langs = list(args.texts), [None] * len(args.texts)
@@ -533,7 +620,7 @@ def _data_validate(args) -> int:
 
 
 def _data_card(args) -> int:
-    from data_cards.generate import CARD_PATH, render_card
+    from narrascope.data_cards.generate import CARD_PATH, render_card
 
     text = render_card(Path("."))
     if args.check:
@@ -547,16 +634,16 @@ def _data_card(args) -> int:
 
 
 def _campaign_add(args) -> int:
-    from data_cards.campaign import render_campaign_card
-    from eval.gate import GatePolicy, run_gate
-    from eval.probe import NameSets
-    from eval.report import evaluate, write_report
-    from model_registry import Registry
     from narrascope.artifact import read_manifest
     from narrascope.data import load_documents, sha256_file
-    from training.campaign import campaign_config, prepare
-    from training.config import TrainConfig
-    from training.train import train
+    from narrascope.data_cards.campaign import render_campaign_card
+    from narrascope.eval.gate import GatePolicy, run_gate
+    from narrascope.eval.probe import NameSets
+    from narrascope.eval.report import evaluate, write_report
+    from narrascope.model_registry import Registry
+    from narrascope.training.campaign import campaign_config, prepare
+    from narrascope.training.config import TrainConfig
+    from narrascope.training.train import train
 
     registry = Registry()
     base = registry.resolve(args.base)
@@ -629,9 +716,9 @@ def _campaign_add(args) -> int:
 
 
 def _track(args) -> int:
-    from model_registry import Registry
-    from tracking.emerging import default_embedder
-    from tracking.run import track
+    from narrascope.model_registry import Registry
+    from narrascope.tracking.emerging import default_embedder
+    from narrascope.tracking.run import track
 
     predictor = Registry().load(args.model)
     matcher, embed = None, None

@@ -1,0 +1,158 @@
+"""Is forcing the best narrative onto every non-`Other` text worth it? Measured, not assumed.
+
+    .venv/bin/python bench/decode_rule.py [--unlp ../shared/data/unlp2025/train.parquet]
+
+Two decoding rules over the same scores of the linear family (configs/linear.yaml):
+  forced: the old rule: when `Other` is below its threshold, keep at least the best narrative;
+  strict: the rule the decoder uses now: only narratives that reach their thresholds; none
+          reaching means `Other`.
+On (1) the bundled held-out split (trained on data/corpus/train.jsonl) and (2) UNLP 2025 real
+Telegram posts (techniques as flat labels, posts with no technique as `Other`; one seeded 80/20
+split stratified by language; the data is not in the repo: absent, that part is skipped).
+Reported: narratives samples-F1 with `Other` as a label (SemEval's convention) and its 95%
+bootstrap interval, the paired difference strict - forced with its interval, the share of
+no-narrative texts flagged with one, and the share of narrative texts left with none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from narrascope.data import load_documents
+from narrascope.decode import Decoder
+from narrascope.metrics import aligned, binarise, gold_sets, level_sets, samples_f1
+from narrascope.schema import OTHER
+from narrascope.taxonomy import Taxonomy
+from narrascope.training.config import TrainConfig
+from narrascope.training.thresholds import tune_thresholds
+from narrascope.training.train import make_trainer
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_UNLP = ROOT.parent / "shared/data/unlp2025/train.parquet"
+SEED = 13
+RESAMPLES = 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--unlp", default=str(DEFAULT_UNLP))
+    parser.add_argument("--out", default=str(ROOT / "bench/decode_rule.json"))
+    args = parser.parse_args()
+    results = {"bundled held-out": bundled()}
+    if Path(args.unlp).is_file():
+        results["UNLP 2025 (uk+ru)"] = unlp(args.unlp)
+    else:
+        print(f"{args.unlp} not found: UNLP part skipped")
+    for name, figures in results.items():
+        print(f"\n{name}: {json.dumps(figures, indent=1)}")
+    Path(args.out).write_text(json.dumps(results, indent=2) + "\n")
+
+
+def bundled() -> dict:
+    taxonomy = Taxonomy.load(ROOT / "data/taxonomy.yaml")
+    train = load_documents(ROOT / "data/corpus/train.jsonl", taxonomy).documents
+    test = load_documents(ROOT / "data/corpus/test.jsonl", taxonomy).documents
+    labels = [*taxonomy.narrative_ids, *taxonomy.subnarrative_ids, OTHER]
+    sets = [{*d.narratives, *d.subnarratives} | ({OTHER} if d.is_other else set()) for d in train]
+    scores = _train_and_score(
+        [d.text for d in train], binarise(sets, labels), [d.text for d in test]
+    )
+    return _compare(scores, gold_sets(test)["narratives"], Decoder(labels, taxonomy))
+
+
+def unlp(path: str) -> dict:
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(path, columns=["content", "lang", "techniques"]).to_pylist()
+    techniques = sorted({t for r in rows for t in (r["techniques"] or [])})
+    taxonomy = _flat_taxonomy(techniques)
+    labels = [*taxonomy.narrative_ids, OTHER]
+    sets = [{f"T.{t}" for t in r["techniques"] or []} or {OTHER} for r in rows]
+    train_idx, test_idx = train_test_split(
+        np.arange(len(rows)), test_size=0.2, random_state=SEED, stratify=[r["lang"] for r in rows]
+    )
+    y = binarise(sets, labels)
+    test_texts = [rows[i]["content"] for i in test_idx]
+    scores = _train_and_score([rows[i]["content"] for i in train_idx], y[train_idx], test_texts)
+    gold = [frozenset(sets[i]) for i in test_idx]
+    return _compare(scores, gold, Decoder(labels, taxonomy))
+
+
+def _flat_taxonomy(names: list[str]) -> Taxonomy:
+    """Techniques as narratives of one domain, without subnarratives."""
+    narratives = [{"id": f"T.{n}", "label": n, "description": n} for n in names]
+    domain = {"id": "T", "label": "techniques", "description": "UNLP", "narratives": narratives}
+    return Taxonomy.from_dict({"version": "1", "domains": [domain]})
+
+
+def _train_and_score(texts: list[str], y: np.ndarray, test: list) -> tuple:
+    """Scores of `test` (documents or texts) and thresholds tuned out-of-fold on `texts`."""
+    config = TrainConfig.from_yaml(ROOT / "configs/linear.yaml")
+    trainer = make_trainer(config, Path("/nonexistent"))
+    val_idx, val_scores = trainer.validate(texts, y)
+    thresholds = tune_thresholds(y[val_idx], val_scores, config.thresholds)
+    model = trainer.fit(texts, y)
+    return model.scores(test), thresholds
+
+
+def _forced(decoder: Decoder, row: np.ndarray, thresholds: np.ndarray) -> list[int]:
+    """The old rule, kept here only to measure it."""
+    if row[decoder.other] >= thresholds[decoder.other]:
+        return []
+    passing = [int(c) for c in decoder.narratives if row[c] >= thresholds[c]]
+    return passing or [int(decoder.narratives[np.argmax(row[decoder.narratives])])]
+
+
+def _compare(scored, gold_narratives, decoder: Decoder) -> dict:
+    scores, thresholds = scored
+    rules = {
+        "strict": [decoder.decode(row, thresholds)[0] for row in scores],
+        "forced": [_forced(decoder, row, thresholds) for row in scores],
+    }
+    predicted = {
+        rule: level_sets([([decoder.labels[i] for i in chosen], ()) for chosen in picks])[
+            "narratives"
+        ]
+        for rule, picks in rules.items()
+    }
+    truth, strict, forced, _ = aligned(gold_narratives, predicted["strict"], predicted["forced"])
+    is_other = np.array([s == frozenset({OTHER}) for s in gold_narratives])
+    out = {"documents": len(truth), "no_narrative_documents": int(is_other.sum())}
+    for rule, matrix in (("strict", strict), ("forced", forced)):
+        flagged = np.array([s != frozenset({OTHER}) for s in predicted[rule]])
+        out[rule] = {
+            "samples_f1": _interval(truth, matrix),
+            "no_narrative_flagged": round(float(flagged[is_other].mean()), 3),
+            "narrative_left_without": round(float((~flagged)[~is_other].mean()), 3),
+        }
+    out["strict_minus_forced"] = _paired(truth, strict, forced)
+    return out
+
+
+def _interval(truth, pred) -> list[float]:
+    rng = np.random.default_rng(SEED)
+    n = len(truth)
+    draws = [samples_f1(truth[i], pred[i]) for i in rng.integers(0, n, (RESAMPLES, n))]
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return [round(samples_f1(truth, pred), 3), round(low, 3), round(high, 3)]
+
+
+def _paired(truth, a, b) -> list[float]:
+    rng = np.random.default_rng(SEED)
+    n = len(truth)
+    draws = [
+        samples_f1(truth[i], a[i]) - samples_f1(truth[i], b[i])
+        for i in rng.integers(0, n, (RESAMPLES, n))
+    ]
+    low, high = np.percentile(draws, [2.5, 97.5])
+    value = samples_f1(truth, a) - samples_f1(truth, b)
+    return [round(value, 3), round(low, 3), round(high, 3)]
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The application layer: the `narrascope` command line. Nothing in the library imports it."""
