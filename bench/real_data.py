@@ -107,7 +107,7 @@ def run_data_set(ds: dict, args) -> dict:
         "metric": ds["metric"],
         "documents": n,
         "test_documents": len(test_idx),
-        "per_language_test": {k: int((langs == k).sum()) for k in sorted(set(langs))},
+        "per_language_test": {str(k): int((langs == k).sum()) for k in sorted(set(langs))},
         "systems": table,
     }
 
