@@ -57,3 +57,21 @@ def read_predictions(path: str | Path, taxonomy: Taxonomy) -> dict[str, tuple[tu
         narratives, subs = taxonomy.make_consistent(set(narratives), set(subs))
         found[doc_id] = (tuple(sorted(narratives)), tuple(sorted(subs)))
     return found
+
+
+def predict_submission(predictor, data: str | Path, out: str | Path) -> tuple[Path, int]:
+    """Predict every document of `data` (a SemEval folder, labelled or not, or JSONL/CSV) and
+    write the official subtask-2 submission file; (path, documents written)."""
+    from narrascope.data import load_documents
+
+    docs = load_documents(data, None, ignore_labels=True).documents
+    if not docs:
+        raise DataError("no documents to predict", file=str(data))
+    texts = [d.text for d in docs]
+    langs = [None if d.lang == "und" else d.lang for d in docs]
+    found = predictor.predict(texts, langs)
+    narratives = [[s.id for s in p.narratives] for p in found]
+    subs = [[s.id for s in p.subnarratives] for p in found]
+    return write_predictions(out, [d.id for d in docs], narratives, subs, predictor.taxonomy), len(
+        docs
+    )

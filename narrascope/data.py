@@ -26,6 +26,8 @@ SEMEVAL_ANNOTATIONS = "subtask-2-annotations.txt"
 class LoadResult:
     documents: list[Document]
     errors: list[DataError] = field(default_factory=list)
+    # ids of documents read without labels (a SemEval test folder): to predict, not to score
+    unlabelled: set[str] = field(default_factory=set)
 
 
 def load_documents(
@@ -34,11 +36,17 @@ def load_documents(
     *,
     skip_invalid: bool = False,
     lang: str | None = None,
+    ignore_labels: bool = False,
 ) -> LoadResult:
-    """Load JSONL, CSV or a SemEval folder, chosen by what `path` is."""
+    """Load JSONL, CSV or a SemEval folder, chosen by what `path` is.
+
+    `ignore_labels` (SemEval folders) reads the texts only, as prediction needs.
+    """
     path = Path(path)
     if path.is_dir():
-        return load_semeval(path, taxonomy, skip_invalid=skip_invalid, lang=lang)
+        return load_semeval(
+            path, taxonomy, skip_invalid=skip_invalid, lang=lang, ignore_labels=ignore_labels
+        )
     if not path.exists():
         raise DataError("no such file or folder", file=str(path))
     if path.suffix == ".csv":
@@ -169,36 +177,96 @@ def _csv_stream(handle):
 
 
 # -- SemEval-2025 Task 10 folders ---------------------------------------------------------------
-def load_semeval(
-    root: Path, taxonomy: Taxonomy | None, *, skip_invalid: bool = False, lang: str | None = None
-) -> LoadResult:
-    """Read `<LANG>/subtask-2-annotations.txt` + `<LANG>/raw-documents/<id>` under `root`.
+# The official releases keep each language in its own folder (`EN/`, `BG/`, ...). Training data
+# has its texts in `raw-documents/`; the development and test releases in
+# `subtask-2-documents/`. A test release has no annotation file: its documents are loaded
+# unlabelled, to be predicted, and listed in `LoadResult.unlabelled`.
+SEMEVAL_TEXT_FOLDERS = ("raw-documents", "subtask-2-documents")
 
-    `root` may also be one language folder. Labels are SemEval strings, mapped to taxonomy ids.
+
+def load_semeval(
+    root: Path,
+    taxonomy: Taxonomy | None,
+    *,
+    skip_invalid: bool = False,
+    lang: str | None = None,
+    ignore_labels: bool = False,
+) -> LoadResult:
+    """Read SemEval-2025 Task 10 language folders under `root` (or `root` itself).
+
+    Labels are SemEval strings mapped to taxonomy ids; `ignore_labels=True` reads the texts
+    only (for prediction: a development folder's labels need not fit the model's taxonomy).
     """
-    if taxonomy is None:
-        raise DataError("a taxonomy is needed to map SemEval label names", file=str(root))
-    folders = (
-        [root]
-        if (root / SEMEVAL_ANNOTATIONS).exists()
-        else sorted(p for p in root.iterdir() if (p / SEMEVAL_ANNOTATIONS).exists())
-    )
-    if not folders:
-        raise DataError(
-            f"no {SEMEVAL_ANNOTATIONS} found in this folder or its sub-folders", file=str(root)
-        )
+    folders = semeval_language_folders(root)
     result = LoadResult([])
     for folder in folders:
         code = (lang or folder.name).lower()[:2]
-        part = _validate_rows(
-            _semeval_rows(folder, taxonomy, code),
-            str(folder / SEMEVAL_ANNOTATIONS),
-            taxonomy,
-            skip_invalid,
-        )
+        annotations = folder / SEMEVAL_ANNOTATIONS
+        if annotations.is_file() and not ignore_labels:
+            if taxonomy is None:
+                raise DataError(
+                    "a taxonomy is needed to map SemEval label names (derive one with "
+                    "`narrascope data taxonomy --from-semeval FOLDER --out taxonomy.yaml`)",
+                    file=str(annotations),
+                )
+            rows, source = _semeval_rows(folder, taxonomy, code), str(annotations)
+        else:
+            rows, source = _semeval_unlabelled_rows(folder, code), str(_text_folder(folder))
+        part = _validate_rows(rows, source, taxonomy, skip_invalid)
+        if not annotations.is_file() or ignore_labels:
+            result.unlabelled |= {d.id for d in part.documents}
         result.documents += part.documents
         result.errors += part.errors
     return result
+
+
+def semeval_language_folders(root: Path) -> list[Path]:
+    """`root` when it is one language folder, else its language sub-folders, sorted."""
+    root = Path(root)
+    if _is_semeval_language_folder(root):
+        return [root]
+    folders = sorted(p for p in root.iterdir() if _is_semeval_language_folder(p))
+    if not folders:
+        raise DataError(
+            f"not a SemEval folder: no {SEMEVAL_ANNOTATIONS} or "
+            f"{' / '.join(SEMEVAL_TEXT_FOLDERS)} in it or its sub-folders",
+            file=str(root),
+        )
+    return folders
+
+
+def _is_semeval_language_folder(path: Path) -> bool:
+    return path.is_dir() and (
+        (path / SEMEVAL_ANNOTATIONS).is_file()
+        or any((path / name).is_dir() for name in SEMEVAL_TEXT_FOLDERS)
+    )
+
+
+def _text_folder(folder: Path) -> Path:
+    """The folder holding the texts: the first of SEMEVAL_TEXT_FOLDERS that exists."""
+    for name in SEMEVAL_TEXT_FOLDERS:
+        if (folder / name).is_dir():
+            return folder / name
+    return folder / SEMEVAL_TEXT_FOLDERS[0]
+
+
+def _semeval_text_path(folder: Path, article_id: str) -> Path | None:
+    for name in SEMEVAL_TEXT_FOLDERS:
+        if (folder / name / article_id).is_file():
+            return folder / name / article_id
+    return None
+
+
+def _semeval_unlabelled_rows(folder: Path, lang: str):
+    texts = _text_folder(folder)
+    if not texts.is_dir():
+        yield 0, DataError("no documents folder", file=str(texts))
+        return
+    for number, path in enumerate(sorted(p for p in texts.iterdir() if p.is_file()), 1):
+        try:
+            yield number, {"id": path.name, "text": _read_text(path), "lang": lang}
+        except DataError as err:
+            yield number, err
 
 
 def _semeval_rows(folder: Path, taxonomy: Taxonomy, lang: str):
@@ -217,7 +285,7 @@ def _semeval_rows(folder: Path, taxonomy: Taxonomy, lang: str):
                 ),
             )
             continue
-        article_id, narr_field, sub_field = parts
+        article_id, narr_field, sub_field = (p.strip() for p in parts)
         try:
             narratives = semeval_label_ids(narr_field, taxonomy)
             subs = semeval_label_ids(sub_field, taxonomy)
@@ -232,12 +300,13 @@ def _semeval_rows(folder: Path, taxonomy: Taxonomy, lang: str):
                 ),
             )
             continue
-        text_path = folder / "raw-documents" / article_id
-        if not text_path.is_file():
+        text_path = _semeval_text_path(folder, article_id)
+        if text_path is None:
             yield (
                 number,
                 DataError(
-                    f"document file missing: {text_path}",
+                    f"document file missing: {article_id} in "
+                    f"{' or '.join(str(folder / n) for n in SEMEVAL_TEXT_FOLDERS)}",
                     file=str(annotations),
                     line=number,
                     field="article_id",

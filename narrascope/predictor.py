@@ -58,6 +58,12 @@ class Predictor:
         self.taxonomy = Taxonomy.load(self.directory / TAXONOMY)
         self.labels: list[str] = list(self.manifest["labels"])
         self.thresholds = np.array([self.manifest["thresholds"][lab] for lab in self.labels])
+        # Optional per-language thresholds (ThresholdConfig.per_language), used for texts in
+        # those languages unless the caller overrides the thresholds.
+        self.language_thresholds = {
+            lang: np.array([cut[lab] for lab in self.labels])
+            for lang, cut in self.manifest.get("language_thresholds", {}).items()
+        }
         self.languages = frozenset(self.manifest.get("languages", []))
         self.model = load_family(self.manifest, self.directory, loader)
         self.decoder = Decoder(self.labels, self.taxonomy)
@@ -105,9 +111,16 @@ class Predictor:
             cut[self.decoder.other] = self.thresholds[self.decoder.other]
         found = detect_languages(list(texts), langs, self.languages or None)
         return [
-            self._decide(lang, row, cut, top_k, has_letters(text))
+            self._decide(
+                lang, row, self._cut_for(lang[0], cut, threshold), top_k, has_letters(text)
+            )
             for text, lang, row in zip(texts, found, scores)
         ]
+
+    def _cut_for(self, lang: str, cut: np.ndarray, threshold: float | None) -> np.ndarray:
+        if threshold is not None or lang not in self.language_thresholds:
+            return cut
+        return self.language_thresholds[lang]
 
     def _decide(
         self, lang_found, row: np.ndarray, cut: np.ndarray, top_k, has_content: bool

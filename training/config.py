@@ -70,9 +70,13 @@ class EnsembleConfig:
 
     members: tuple[str, ...] = ()
     weight_step: float = 0.1
+    # Or: member recipes (config files) trained here, in one command, on this config's data;
+    # the members are stored inside the ensemble's artifact, so nothing is registered by hand.
+    recipes: tuple[str, ...] = ()
 
 
 FAMILIES = ("linear", "encoder_linear", "finetuned", "ensemble")
+OBJECTIVES = ("label_f1", "samples_f1", "precision_floor")
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,21 @@ class ThresholdConfig:
     grid: tuple[float, ...] = tuple(round(0.05 * i, 2) for i in range(3, 19))
     min_positives: int = 3  # below this, keep the default threshold rather than tune on noise
     default: float = 0.5
+    # What each label's threshold maximises: "label_f1" (its own F1: what macro-F1 rewards),
+    # "samples_f1" (per-document F1 averaged over documents, SemEval's metric: coordinate ascent
+    # over labels from the label_f1 start) or "precision_floor" (the most recall at a precision
+    # of at least `precision_floor`).
+    objective: str = "label_f1"
+    precision_floor: float = 0.7
+    # Shrink a label's tuned threshold toward the one global threshold (best micro-F1 over all
+    # labels) as if `shrinkage` extra positives had voted for it: t = (n t_label + k t_global)
+    # / (n + k). Rare labels then stop fitting noise; 0 keeps every label on its own.
+    shrinkage: float = 0.0
+    # Thresholds per language, tuned on each language's documents and shrunk toward the
+    # all-language thresholds (`shrinkage` again, at least 1 when on); languages with fewer
+    # than `min_language_documents` validation documents use the all-language thresholds.
+    per_language: bool = False
+    min_language_documents: int = 50
 
 
 @dataclass(frozen=True)
@@ -135,6 +154,13 @@ class TrainConfig:
                 f"unknown family '{config.family}' (available: {', '.join(FAMILIES)})",
                 file=source,
                 field="family",
+            )
+        if config.thresholds.objective not in OBJECTIVES:
+            raise DataError(
+                f"unknown objective '{config.thresholds.objective}' "
+                f"(available: {', '.join(OBJECTIVES)})",
+                file=source,
+                field="thresholds.objective",
             )
         low, high = config.linear.ngram_range
         if not 1 <= low <= high:

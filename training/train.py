@@ -43,7 +43,7 @@ from narrascope.schema import OTHER, Document
 from narrascope.taxonomy import Taxonomy
 from narrascope.training.card import write_model_card
 from narrascope.training.config import TrainConfig
-from narrascope.training.thresholds import tune_thresholds
+from narrascope.training.thresholds import tune_language_thresholds, tune_thresholds
 
 
 def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> Path:
@@ -71,6 +71,13 @@ def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> P
     manifest = _manifest(
         config, taxonomy, docs, labels, thresholds, validation, root, extra=trainer.describe(model)
     )
+    if config.thresholds.per_language:  # the Predictor uses them for texts in these languages
+        by_lang = tune_language_thresholds(
+            y[val_idx], val_scores, [docs[i].lang for i in val_idx], config.thresholds, thresholds
+        )
+        manifest["language_thresholds"] = {
+            lang: {lab: float(t) for lab, t in zip(labels, cut)} for lang, cut in by_lang.items()
+        }
     manifest["train_seconds"] = round(time.perf_counter() - started, 2)
     validation_scores = ([texts[i] for i in val_idx], val_scores)
     _write_artifact(out_dir, model, manifest, root / config.taxonomy, taxonomy, validation_scores)
@@ -132,6 +139,10 @@ def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder, 
 
 def make_trainer(config: TrainConfig, out_dir: Path, decoder: Decoder | None = None):
     """The family's trainer; each imports only what it needs (torch for encoder families)."""
+    if config.family == "ensemble" and config.ensemble.recipes:
+        from narrascope.training.ensemble_recipes import RecipeEnsembleTrainer
+
+        return RecipeEnsembleTrainer(config, decoder, out_dir)
     if config.family == "ensemble":
         from narrascope.training.ensemble import EnsembleTrainer
 

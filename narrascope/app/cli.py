@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--file", type=existing_path, help="JSONL/CSV documents to classify instead")
     p.add_argument("--model", default="production")
     p.add_argument("--threshold", type=float, help="override every per-label threshold")
+    p.add_argument("--data", help="a SemEval folder (or JSONL/CSV) to predict; labels ignored")
+    p.add_argument("--format", choices=["jsonl", "semeval"], default="jsonl")
+    p.add_argument("--out", help="with --format semeval: the submission file to write")
     p.set_defaults(handler=_predict)
 
     _data_parser(sub)
@@ -305,6 +308,10 @@ def _data_parser(sub) -> None:
     p = dsub.add_parser("card", help="(re)generate the bundled corpus data card")
     p.add_argument("--check", action="store_true", help="fail if the committed card is out of date")
     p.set_defaults(handler=_data_card)
+    p = dsub.add_parser("taxonomy", help="derive a taxonomy from SemEval-2025 Task 10 labels")
+    p.add_argument("--from-semeval", nargs="+", required=True, metavar="FOLDER")
+    p.add_argument("--out", required=True, help="taxonomy YAML to write")
+    p.set_defaults(handler=_data_taxonomy)
 
 
 # -- handlers -------------------------------------------------------------------------------------
@@ -589,6 +596,8 @@ def _serve(args) -> int:
 def _predict(args) -> int:
     from narrascope.model_registry import Registry
 
+    if args.format == "semeval":
+        return _predict_semeval(args)
     predictor = Registry().load(args.model)
     texts, langs = list(args.texts), [None] * len(args.texts)
     if args.file:
@@ -605,6 +614,30 @@ def _predict(args) -> int:
                 ensure_ascii=False,
             )
         )
+    return 0
+
+
+def _predict_semeval(args) -> int:
+    from narrascope.eval.semeval import predict_submission
+    from narrascope.model_registry import Registry
+
+    if not args.data or not args.out:
+        raise NarrascopeError("--format semeval needs --data FOLDER and --out FILE")
+    if not Path(args.data).exists():
+        raise NarrascopeError(f"{args.data}: no such file or folder")
+    path, count = predict_submission(Registry().load(args.model), args.data, args.out)
+    print(f"wrote {count} predictions to {path}")
+    return 0
+
+
+def _data_taxonomy(args) -> int:
+    from narrascope.semeval_taxonomy import write_taxonomy
+
+    taxonomy = write_taxonomy(args.from_semeval, args.out)
+    print(
+        f"wrote {args.out}: {len(taxonomy.domains)} domains, {len(taxonomy.narratives)} "
+        f"narratives, {len(taxonomy.subnarratives)} subnarratives"
+    )
     return 0
 
 

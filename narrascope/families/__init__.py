@@ -31,7 +31,7 @@ def load_family(manifest: dict, directory: Path, loader=None) -> ScoringModel:
     if family == "ensemble":
         from narrascope.families.ensemble import EnsembleModel
 
-        return EnsembleModel.load(manifest["ensemble"], manifest["labels"], loader)
+        return EnsembleModel.load(manifest["ensemble"], manifest["labels"], loader, directory)
     if family == "finetuned":
         from narrascope.families.finetuned import FineTunedModel
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
@@ -27,7 +28,11 @@ class EnsembleModel:
         """Nothing beyond the manifest: the members live in the registry."""
 
     @classmethod
-    def load(cls, spec: dict, labels: list[str], loader: Callable | None) -> EnsembleModel:
+    def load(
+        cls, spec: dict, labels: list[str], loader: Callable | None, directory=None
+    ) -> EnsembleModel:
+        if spec.get("bundled"):
+            return BundledEnsembleModel.load_bundled(spec, Path(directory))
         if loader is None:
             raise ArtifactError(
                 "an ensemble loads through the registry (its members are "
@@ -49,3 +54,44 @@ class EnsembleModel:
 def files_digest(files: dict[str, str]) -> str:
     """One sha256 over a registry entry's {file: sha256} map."""
     return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
+
+
+MEMBERS_DIR = "members"
+MEMBER_MANIFEST = "member.json"
+
+
+class BundledEnsembleModel(EnsembleModel):
+    """An ensemble whose members were trained with it and live inside its artifact
+    (`members/<k>-<family>/`: the member's weights and `member.json`, its family and encoder),
+    so the artifact is complete on its own and registers, hashes and loads as one directory."""
+
+    def __init__(self, members: list, weights: list[float], specs: list[dict]):
+        super().__init__(members, weights)
+        self.specs = specs  # per member: {"family": ..., plus what its family's loader needs}
+
+    def member_paths(self) -> list[str]:
+        return [f"{MEMBERS_DIR}/{k}-{s['family']}" for k, s in enumerate(self.specs)]
+
+    def save(self, directory) -> None:
+        for member, spec, path in zip(self.members, self.specs, self.member_paths()):
+            target = Path(directory) / path
+            target.mkdir(parents=True)
+            member.save(target)
+            (target / MEMBER_MANIFEST).write_text(json.dumps(spec, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load_bundled(cls, spec: dict, directory: Path) -> BundledEnsembleModel:
+        from narrascope.families import load_family
+
+        members, specs = [], []
+        for entry in spec["members"]:
+            path = directory / entry["path"]
+            try:
+                member_spec = json.loads((path / MEMBER_MANIFEST).read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ArtifactError(f"{path}: cannot read {MEMBER_MANIFEST} ({exc})") from None
+            if member_spec.get("family") == "ensemble":
+                raise ArtifactError(f"{path}: an ensemble member cannot be an ensemble")
+            members.append(load_family(member_spec, path))
+            specs.append(member_spec)
+        return cls(members, [m["weight"] for m in spec["members"]], specs)
