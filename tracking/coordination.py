@@ -30,6 +30,7 @@ import zlib
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from datasketch import MinHash, MinHashLSH
 
@@ -221,3 +222,48 @@ def burstiness(first: dt.datetime, last: dt.datetime, window_hours: float) -> fl
 
 def coordinated_accounts(clusters: list[dict]) -> set[str]:
     return {account for c in clusters for account in c["accounts"]}
+
+
+def posts_in_time_order(out_dir, rows: int = 50_000) -> Iterator[Post]:
+    """The scored documents of a tracking run (tracking/score.py parts) as posts, in time order.
+
+    Two passes keep memory bounded whatever the corpus size: one over the `published` column
+    alone to count documents per day, then one filtered read per run of days holding at most
+    `rows` documents. Documents without an account (`source`) or a date are left out."""
+    import pyarrow.compute as pc
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(Path(out_dir) / "predictions", format="parquet")
+    per_day: Counter = Counter()
+    for batch in dataset.to_batches(columns=["published"]):
+        per_day.update(d for d in batch.column("published").to_pylist() if d is not None)
+    columns = ["id", "published", "source", "lang", "narratives", "text"]
+    for first, last in _day_ranges(per_day, rows):
+        table = dataset.to_table(
+            columns=columns,
+            filter=(pc.field("published") >= first) & (pc.field("published") <= last),
+        )
+        frame = table.to_pandas().sort_values(["published", "id"], kind="stable")
+        for row in frame.itertuples(index=False):
+            if row.source:
+                yield Post(
+                    id=row.id,
+                    account=row.source,
+                    time=dt.datetime.combine(row.published, dt.time()),
+                    text=row.text,
+                    lang=row.lang,
+                    narratives=tuple(row.narratives),
+                )
+
+
+def _day_ranges(per_day: Counter, rows: int) -> list[tuple[dt.date, dt.date]]:
+    """Consecutive runs of days with at most `rows` documents each (a day is never split)."""
+    ranges: list[list] = []
+    size = 0
+    for day in sorted(per_day):
+        if not ranges or size + per_day[day] > rows:
+            ranges.append([day, day])
+            size = 0
+        ranges[-1][1] = day
+        size += per_day[day]
+    return [(first, last) for first, last in ranges]
