@@ -79,6 +79,7 @@ def track(
     summary = {
         **scored,
         "documents": documents,
+        "source": str(source),
         "bucket": bucket,
         "buckets": int(prev["bucket"].nunique()),
         "spikes": len(found_spikes),
