@@ -332,3 +332,26 @@ def test_cli_errors_are_one_line_exit_2(tmp_path, capsys):
         == 2
     )
     assert "unknown TLP marking 'mauve'" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_imported_partner_talking_point_is_matched_by_the_real_matcher(root, taxonomy, tmp_path):
+    """The walk-through's last step without a server: the embedded e5 matcher over the bundled
+    library plus the imported point finds it in English and, paraphrased, in Russian."""
+    from narrascope.talking_points import default_matcher
+
+    written = write_import(
+        read_bundle(root / "data/share/partner_bundle.json", taxonomy),
+        tmp_path,
+        TalkingPointLibrary.load(root / "data/talking_points.jsonl"),
+    )
+    library = TalkingPointLibrary.load([root / "data/talking_points.jsonl", written.talking_points])
+    texts = [
+        "British officers secretly command the Ukrainian drone units that strike Russian cities.",
+        "Британские офицеры тайно руководят украинскими операторами дронов, "
+        "атакующими наши города.",
+        "The city council approved a new budget for schools on Tuesday.",
+    ]
+    found = default_matcher(library).match(texts)
+    assert found[0][0].talking_point == "PTN-001" and found[1][0].talking_point == "PTN-001"
+    assert found[2] == []
