@@ -6,6 +6,7 @@ A subnarrative implies its narrative; `make_consistent` enforces that on predict
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,8 @@ import yaml
 
 from narrascope.errors import DataError
 from narrascope.schema import OTHER
+
+DISARM_TECHNIQUE = re.compile(r"^T\d{4}(\.\d{3})?$")
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class Node:
     description: str
     parent: str | None = None
     translations: dict[str, str] = field(default_factory=dict)
+    disarm: tuple[str, ...] = ()  # DISARM technique ids (T0022, T0049.001) this node maps to
 
 
 OTHER_NODE = Node(
@@ -177,7 +181,17 @@ def _node(raw: dict, parent: str | None, source: str) -> Node:
     for key in ("id", "label", "description"):
         if not raw.get(key):
             raise DataError(f"taxonomy entry {raw.get('id', '?')!r} lacks '{key}'", file=source)
-    return Node(raw["id"], raw["label"], raw["description"], parent, raw.get("translations", {}))
+    disarm = raw.get("disarm", [])
+    if not isinstance(disarm, list) or not all(
+        isinstance(t, str) and DISARM_TECHNIQUE.match(t) for t in disarm
+    ):
+        raise DataError(
+            f"taxonomy entry {raw['id']!r}: 'disarm' must be a list of DISARM technique ids "
+            "such as T0022 or T0049.001",
+            file=source,
+        )
+    translations = raw.get("translations", {})
+    return Node(raw["id"], raw["label"], raw["description"], parent, translations, tuple(disarm))
 
 
 def _check_child_id(raw: dict, parent_id: str, source: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -83,6 +84,28 @@ class PredictRequest(BaseModel):
         if self.threshold is not None and self.top_k is not None:
             raise ValueError("give 'threshold' or 'top_k', not both")
         return self
+
+
+class ShareRequest(BaseModel):
+    """POST /v1/share/stix: the texts of /v1/predict, answered as a STIX 2.1 bundle."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"example": EXAMPLE})
+
+    texts: list[TextIn] = Field(min_length=1, max_length=MAX_TEXTS)
+    threshold: float | None = Field(
+        default=None, ge=0.0, le=1.0, description="overrides every per-label threshold"
+    )
+    tlp: Literal["clear", "white", "green", "amber", "red"] = Field(
+        default="amber", description="TLP marking of every object in the bundle"
+    )
+
+
+class StixBundleOut(BaseModel):
+    """A STIX 2.1 bundle (narrascope/share/stix.py says what maps to what)."""
+
+    type: Literal["bundle"]
+    id: str
+    objects: list[dict] = Field(description="STIX 2.1 objects")
 
 
 class AnalyzeRequest(BaseModel):

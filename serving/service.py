@@ -15,7 +15,7 @@ NARRASCOPE_MAX_TEXTS / _MAX_CHARS / _MAX_DOCUMENT_CHARS / _MAX_SENTENCES / _MAX_
 NARRASCOPE_BATCH_SIZE and NARRASCOPE_BATCH_WAIT_MS (adaptive batching), NARRASCOPE_WORKERS
 (processes), NARRASCOPE_TORCH_THREADS
 (torch threads), NARRASCOPE_TALKING_POINTS (comma-separated talking-point libraries to match;
-off when unset).
+off when unset). POST /v1/share/stix answers a batch as a STIX 2.1 bundle (narrascope.share).
 """
 
 from __future__ import annotations
@@ -46,8 +46,12 @@ from narrascope.serving.schemas import (
     PredictRequest,
     PredictResponse,
     ResultOut,
+    ShareRequest,
     SpanOut,
+    StixBundleOut,
 )
+from narrascope.share.stix import bundle_json, results_bundle
+from narrascope.talking_points import TalkingPointLibrary
 from narrascope.text import split_sentences
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -109,6 +113,7 @@ class Narrascope:
         model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
         self.scores = MicroBatcher(self.predictor.scores, BATCH_SIZE, BATCH_WAIT_MS, model_thread)
         matcher = load_matcher()
+        self.library = matcher.library if matcher is not None else TalkingPointLibrary()
         self.talking_points = (
             MicroBatcher(_match_dicts(matcher), BATCH_SIZE, BATCH_WAIT_MS, model_thread)
             if matcher is not None
@@ -180,6 +185,26 @@ class Narrascope:
             evidence=evidence,
             flagged_sentences=flagged,
         )
+
+    @bentoml.api(route="/v1/share/stix", input_spec=ShareRequest, output_spec=StixBundleOut)
+    async def share_stix(
+        self, texts, threshold: float | None = None, tlp: str = "amber", ctx=None
+    ) -> StixBundleOut:
+        """The predictions and talking-point matches of a batch as a STIX 2.1 bundle."""
+        raw = [t.text for t in texts]
+        scores, points = await asyncio.gather(self.scores(raw), self._talking_points(raw))
+        outputs = await asyncio.to_thread(
+            self.predictor.decide, raw, np.asarray(scores), [t.lang for t in texts], threshold
+        )
+        results = [
+            {**out.to_dict(), "id": t.id, "talking_points": found}
+            for t, out, found in zip(texts, outputs, points)
+        ]
+        bundle = await asyncio.to_thread(
+            results_bundle, self.predictor.taxonomy, self.library, results, tlp
+        )
+        _request_id(ctx)  # the X-Request-ID header, as on every /v1/ answer
+        return StixBundleOut(**bundle_json(bundle))
 
     async def _talking_points(self, texts: list[str]) -> list[list[dict]]:
         if self.talking_points is None:

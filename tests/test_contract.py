@@ -29,7 +29,7 @@ from narrascope.serving.launch import free_port, serve_command, stop, wait_ready
 from narrascope.serving.openapi import LIMITS_PREFIX, SPEC_PATH
 
 REGENERATE = "python -m narrascope.serving.openapi --write"
-POST_OPERATIONS = ["/v1/predict", "/v1/analyze"]
+POST_OPERATIONS = ["/v1/predict", "/v1/analyze", "/v1/share/stix"]
 
 schema = schemathesis.openapi.from_path(SPEC_PATH)
 

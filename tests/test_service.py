@@ -254,3 +254,54 @@ def test_analyze_flags_sentences_that_carry_a_narrative_on_their_own(client, ser
         if o.narratives
     ]
     assert body["flagged_sentences"] == expected
+
+
+def test_share_stix_returns_a_valid_bundle_and_refuses_a_bad_tlp(client):
+    from stix2validator import ValidationOptions, validate_string
+
+    body = {"texts": [{"id": "p1", "text": PROPAGANDA}, {"text": "Hallo", "lang": "de"}]}
+    response = client.post("/v1/share/stix", json={**body, "tlp": "green"})
+    assert response.status_code == 200, response.text
+    bundle = response.json()
+    assert bundle["type"] == "bundle" and response.headers["x-request-id"]
+    assert validate_string(response.text, ValidationOptions(version="2.1")).is_valid
+    green = [o for o in bundle["objects"] if o["type"] == "marking-definition"]
+    assert [m["name"] for m in green] == ["TLP:GREEN"]
+    counts = [o for o in bundle["objects"] if o["type"] == "x-narrascope-narrative-count"]
+    predicted = client.post("/v1/predict", json=body).json()["results"][0]["narratives"]
+    assert {c["narrative"] for c in counts} >= {n["id"] for n in predicted}
+    refused = client.post("/v1/share/stix", json={**body, "tlp": "purple"})
+    assert refused.status_code == 400 and "tlp" in refused.json()["detail"]
+
+
+def test_share_stix_notes_each_talking_point_match(service_env, root):
+    from narrascope.serving.service import Narrascope
+    from narrascope.talking_points import TalkingPointLibrary
+
+    service = Narrascope.inner()
+    service.library = TalkingPointLibrary.load(root / "data/talking_points.jsonl")
+    match = {
+        "talking_point": "TP001",
+        "narrative": "URW.blame_west",
+        "subnarrative": "URW.blame_west.nato_expansion",
+        "sentence": PROPAGANDA,
+        "start": 0,
+        "end": len(PROPAGANDA),
+        "score": 0.42,
+        "cosine": 0.9,
+        "phrasing_lang": "en",
+    }
+
+    async def matches(texts):
+        return [[match] for _ in texts]
+
+    service._talking_points = matches
+    out = asyncio.run(service.share_stix(texts=[TextIn(text=PROPAGANDA, id="p1")]))
+    [note] = [o for o in out.objects if o["type"] == "note"]
+    assert note["x_narrascope_document_id"] == "p1" and note["x_narrascope_score"] == 0.42
+    assert note["content"] == PROPAGANDA
+    [indicator] = [o for o in out.objects if o["type"] == "indicator"]
+    assert (
+        indicator["x_narrascope_talking_point"] == "TP001"
+        and indicator["id"] in note["object_refs"]
+    )

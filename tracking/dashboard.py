@@ -115,10 +115,53 @@ def render(prev: pd.DataFrame, spikes: pd.DataFrame, movers: pd.DataFrame, predi
                 for c in extra.get("clusters", [])
             ],
         ),
+        *_coordination_section(extra.get("coordination", [])),
         f"<script type='application/json' id='data'>{_json_for_html(data)}</script>",
         f"<script>{SCRIPT}</script></body></html>",
     ]
     return "\n".join(parts)
+
+
+def _coordination_section(found: list[dict]) -> list[str]:
+    rule = found[0]["rule"] if found else None
+    note = (
+        f"Near-duplicate posts (estimated Jaccard >= {rule['threshold']}) from different "
+        f"accounts within {rule['window_hours']:g} hours, at least {rule['min_accounts']} "
+        "accounts; one account repeating itself does not count."
+        if rule
+        else "No near-duplicate posts from different accounts close in time."
+    )
+    return [
+        "<h2>Coordinated behaviour</h2>",
+        f"<p class='note'>{html.escape(note)}</p>",
+        html_table(
+            [
+                "cluster",
+                "accounts",
+                "posts",
+                "first seen",
+                "span (h)",
+                "burstiness",
+                "languages",
+                "narratives",
+                "examples",
+            ],
+            [
+                [
+                    c["cluster"],
+                    f"{c['accounts_count']}: " + ", ".join(list(c["accounts"])[:8]),
+                    c["size"],
+                    c["first_seen"],
+                    c["span_hours"],
+                    f"{c['burstiness']:.2f}",
+                    ", ".join(f"{k} {v}" for k, v in c["languages"].items()),
+                    ", ".join(f"{k} {v}" for k, v in c["narratives"].items()),
+                    " | ".join(f"{e['account']}: {e['text'][:140]}" for e in c["examples"]),
+                ]
+                for c in found
+            ],
+        ),
+    ]
 
 
 def _series(prev: pd.DataFrame, buckets: list[str]) -> dict:

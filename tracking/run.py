@@ -3,7 +3,8 @@
     narrascope track data/stream/stream.jsonl --model production --out reports/tracking
 
 Writes under --out: predictions/*.parquet (resumable), prevalence.csv, spikes.csv, movers.csv,
-clusters.json, talking_points.json (when a matcher is given), summary.json and dashboard.html.
+clusters.json, coordination.json (near-duplicates across accounts: tracking/coordination.py),
+talking_points.json (when a matcher is given), summary.json and dashboard.html.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from narrascope.tracking.coordination import (
+    CoordinationSettings,
+    detect_coordination,
+    posts_in_time_order,
+)
 from narrascope.tracking.dashboard import render
 from narrascope.tracking.emerging import clusters, unclaimed
 from narrascope.tracking.score import iter_prediction_frames, read_texts, score_corpus
@@ -32,6 +38,7 @@ from narrascope.tracking.trends import (
 COLUMNS = ["id", "published", "lang", "country", "source_type", "narratives"]
 MAX_CLUSTERED = 5000  # unclaimed documents clustered at most (a deterministic sample)
 EXAMPLE_POOL = 200  # spike-bucket rows kept to pick examples from
+DEFAULT_COORDINATION = CoordinationSettings()
 
 
 def track(
@@ -42,8 +49,10 @@ def track(
     batch_size: int = 512,
     embed=None,
     matcher=None,
+    coordination: CoordinationSettings | None = DEFAULT_COORDINATION,
 ) -> dict:
-    """`embed(texts) -> vectors` enables emerging clusters; `matcher` enables talking points."""
+    """`embed(texts) -> vectors` enables emerging clusters; `matcher` enables talking points;
+    `coordination=None` skips coordinated-behaviour detection."""
     out_dir = Path(out_dir)
     started = time.perf_counter()
     scored = score_corpus(predictor, source, out_dir, batch_size)
@@ -57,12 +66,17 @@ def track(
     found_clusters = clusters(_with_text(pool, out_dir), embed) if embed else []
     _write_json(out_dir / "clusters.json", found_clusters)
     matches = _talking_points(out_dir, matcher) if matcher is not None else []
+    coordinated = (
+        detect_coordination(posts_in_time_order(out_dir), coordination) if coordination else []
+    )
+    _write_json(out_dir / "coordination.json", coordinated)
     extra = {
         "model": predictor.version,
         "source": str(source),
         "bucket": bucket,
         "clusters": found_clusters,
         "matches": matches,
+        "coordination": coordinated,
     }
     shown = _spike_rows(out_dir, bucket, found_spikes)
     page = render(prev, found_spikes, found_movers, shown, extra)
@@ -70,6 +84,7 @@ def track(
     summary = {
         **scored,
         "documents": documents,
+        "source": str(source),
         "bucket": bucket,
         "buckets": int(prev["bucket"].nunique()),
         "spikes": len(found_spikes),
@@ -77,6 +92,8 @@ def track(
         "clusters": len(found_clusters),
         "clustered_sample": len(pool),
         "talking_points_echoed": len(matches),
+        "coordination_clusters": len(coordinated),
+        "coordinated_accounts": len({a for c in coordinated for a in c["accounts"]}),
         "scoring_seconds": round(scored_seconds, 2),
         "documents_per_second": round(scored["scored"] / scored_seconds, 1)
         if scored["scored"]

@@ -34,6 +34,14 @@ Design:
      campaign's 3 Other documents per language (fact checks, bird flu, lab news), kept as topical
      hard negatives.
 
+  4. Coordinated burst.  COORD_ACCOUNTS social accounts (fictional handles) post variants of
+     one "stop the aid" message (URW.aid_futile) in English and Russian on COORD_DAYS: the same
+     text with a changed figure, verb, hashtag, link or mention -- what copy-paste amplification
+     looks like.  Beside it, ORGANIC_ACCOUNT posts a near-identical daily weather note on
+     ORGANIC_DAYS: near-duplicates from one account, which is organic and must not be flagged.
+     Both are written for this project and drawn from their own seeded generator, so steps
+     1-3 give the same records as before.
+
 Known limitation: the test split has only 17 documents per language and only one URW.aid_futile
 document in ru and in uk (two in de), so at ~7.5 documents per language-week the test documents
 are reused ~10-13 times each (not ~4; the spike documents up to ~18), and the spike in ru/uk
@@ -72,6 +80,70 @@ EMERGE_GROWTH = (1, 1, 2, 3, 4, 5, 6, 7, 8)  # documents per language, by weeks 
 EMERGE_NARRATIVE_SHARE = 0.7  # of those, labelled URW.biolabs (the rest: the campaign's Other docs)
 MAX_CAMPAIGN_REUSE = 4
 
+COORD_SEED = SEED + 4
+COORD_DAYS = (dt.date(2026, 3, 24), dt.date(2026, 3, 25))  # week 12
+COORD_CAMPAIGN = "stop-the-aid"
+COORD_ACCOUNTS = {
+    "en": [
+        f"@{name}"
+        for name in (
+            "freedom_eagle_77",
+            "realtalk_jenna",
+            "taxpayer_tom_oh",
+            "heartland_voice22",
+            "no_more_wars_usa",
+            "mike_the_patriot_",
+            "sandra4truth",
+            "plainspoken_bill",
+            "midwest_momma_k",
+            "justasking_ron",
+        )
+    ],
+    "ru": [
+        f"@{name}"
+        for name in (
+            "zhenya_pravda",
+            "volga_patriot_88",
+            "nasha_pravda_ru",
+            "tihiy_don_news",
+            "babushka_znaet",
+            "ural_golos",
+        )
+    ],
+}
+COORD_TEMPLATES = {
+    "en": "Another {amount} for Kyiv and nothing changes at the front. Every Western aid package "
+    "{verb} into corruption and lost equipment while our pensions shrink. Stop sending our "
+    "money into a war that cannot be won.",
+    "ru": "Очередные {amount} для Киева, а на фронте ничего не меняется. Каждый западный пакет "
+    "помощи {verb} в коррупции и потерянной технике, пока наши пенсии тают. Хватит отправлять "
+    "наши деньги в войну, которую невозможно выиграть.",
+}
+COORD_SLOTS = {
+    "en": {
+        "amount": ("$50 billion", "50 billion dollars", "fifty billion"),
+        "verb": ("disappears", "vanishes", "goes straight"),
+    },
+    "ru": {
+        "amount": ("50 миллиардов", "пятьдесят миллиардов", "$50 млрд"),
+        "verb": ("исчезает", "растворяется", "тонет"),
+    },
+}
+COORD_EXTRAS = (
+    "",
+    " #StopTheAid",
+    " #NotOurWar",
+    " #StopTheAid #NotOurWar",
+    " https://t.example/x7Kq2",
+    " @SenatorExample",
+)
+ORGANIC_ACCOUNT = "@lviv_weather_daily"
+ORGANIC_DAYS = tuple(dt.date(2026, 3, 23) + dt.timedelta(days=k) for k in range(5))
+ORGANIC_TEMPLATE = (
+    "Доброго ранку, Львове! Сьогодні {sky}, {temp}°C, слабкий західний вітер. Після {hour}:00 "
+    "варто взяти парасолю. Гарного дня! #ЛьвівПогода"
+)
+
 FIELDS = (
     "id",
     "text",
@@ -109,6 +181,50 @@ class Deck:
 
     def put_back(self, doc: dict) -> None:
         self.cards.insert(0, doc)
+
+
+def _social(record_id: str, text: str, lang: str, account: str, day: dt.date, **labels) -> dict:
+    record = {key: None for key in FIELDS}
+    record.update(
+        id=record_id,
+        text=text,
+        lang=lang,
+        country="RU" if lang == "ru" else ("UA" if lang == "uk" else "US"),
+        source=account,
+        source_type="social",
+        published=day.isoformat(),
+        narratives=[],
+        subnarratives=[],
+        talking_points=[],
+    )
+    record.update(labels)
+    return record
+
+
+def coordinated_burst(rng: random.Random) -> list[dict]:
+    """Step 4: the planted coordinated burst and the organic one-account repeats."""
+    out = []
+    for lang, accounts in COORD_ACCOUNTS.items():
+        for k, account in enumerate(accounts, 1):
+            slots = {name: rng.choice(values) for name, values in COORD_SLOTS[lang].items()}
+            text = COORD_TEMPLATES[lang].format(**slots) + rng.choice(COORD_EXTRAS)
+            out.append(
+                _social(
+                    f"s-coord-{lang}-{k:02d}",
+                    text,
+                    lang,
+                    account,
+                    rng.choice(COORD_DAYS),
+                    campaign=COORD_CAMPAIGN,
+                    narratives=["URW.aid_futile"],
+                    subnarratives=["URW.aid_futile.cost_to_citizens"],
+                )
+            )
+    for k, day in enumerate(ORGANIC_DAYS, 1):
+        sky = rng.choice(("хмарно", "мінлива хмарність", "похмуро"))
+        text = ORGANIC_TEMPLATE.format(sky=sky, temp=rng.randint(2, 9), hour=rng.randint(14, 18))
+        out.append(_social(f"s-organic-uk-{k:02d}", text, "uk", ORGANIC_ACCOUNT, day))
+    return out
 
 
 def main() -> None:
@@ -179,6 +295,7 @@ def main() -> None:
     train_texts = {d["text"] for d in read_jsonl(ROOT / "data" / "corpus" / "train.jsonl")}
     assert not any(r["text"] in train_texts for r in records), "train text leaked into the stream"
 
+    records += coordinated_burst(random.Random(COORD_SEED))
     records.sort(key=lambda r: (r["published"], r["lang"], r["id"]))
     with OUT.open("w", encoding="utf-8", newline="\n") as handle:
         for record in records:

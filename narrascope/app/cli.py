@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
 
     _data_parser(sub)
     _campaign_parser(sub)
+    _share_parser(sub)
 
     p = sub.add_parser(
         "track",
@@ -171,6 +172,28 @@ def _campaign_parser(sub) -> None:
         "--validate-only", action="store_true", help="stop after validation and the data card"
     )
     p.set_defaults(handler=_campaign_add)
+
+
+def _share_parser(sub) -> None:
+    share = sub.add_parser("share", help="STIX 2.1: export findings, import a partner's bundle")
+    ssub = share.add_subparsers(metavar="ACTION", required=True)
+    p = ssub.add_parser("export", help="write a STIX 2.1 bundle from a tracking run or results")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--tracking", help="output folder of `narrascope track`")
+    source.add_argument("--predictions", help="JSONL of prediction results (/v1/predict items)")
+    p.add_argument("--out", required=True, help="bundle file to write")
+    p.add_argument("--taxonomy", default="data/taxonomy.yaml")
+    p.add_argument("--talking-points", default="data/talking_points.jsonl", help="comma-separated")
+    p.add_argument("--tlp", default="amber", help="clear/white, green, amber (default) or red")
+    p.add_argument("--actor", help="attribute every campaign to this intrusion set")
+    p.set_defaults(handler=_share_export)
+    p = ssub.add_parser("import", help="a partner's bundle -> talking points + campaign data")
+    p.add_argument("bundle")
+    p.add_argument("--out", help="folder to write (default imports/<bundle name>)")
+    p.add_argument("--taxonomy", default="data/taxonomy.yaml")
+    p.add_argument("--base-talking-points", default="data/talking_points.jsonl")
+    p.add_argument("--campaign", help="campaign name for the documents (default: from the bundle)")
+    p.set_defaults(handler=_share_import)
 
 
 def _eval_options(p) -> None:
@@ -773,6 +796,48 @@ def _track(args) -> int:
     )
     print(json.dumps(summary, indent=1, default=str))
     print(f"dashboard: {Path(args.out) / 'dashboard.html'}")
+    return 0
+
+
+def _share_export(args) -> int:
+    from narrascope.tracking.stix_export import export_results, export_tracking
+
+    points = args.talking_points.split(",")
+    if args.tracking:
+        result = export_tracking(
+            args.tracking, args.out, args.taxonomy, points, args.tlp, args.actor
+        )
+    else:
+        result = export_results(args.predictions, args.out, args.taxonomy, points, args.tlp)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in result.types.items())
+    print(f"wrote {result.path}: {kinds}")
+    return 0
+
+
+def _share_import(args) -> int:
+    from narrascope.share.importer import read_bundle, write_import
+    from narrascope.talking_points import TalkingPointLibrary
+    from narrascope.taxonomy import Taxonomy
+
+    taxonomy = Taxonomy.load(args.taxonomy)
+    base = TalkingPointLibrary.load(args.base_talking_points, taxonomy)
+    result = read_bundle(args.bundle, taxonomy, args.campaign)
+    out = Path(args.out or f"imports/{Path(args.bundle).stem}")
+    written = write_import(result, out, base)
+    if result.unknown_types:
+        print(f"not used (unknown types): {', '.join(result.unknown_types)}")
+    print(
+        f"{len(written.new_points)} new talking point(s) in {written.talking_points}"
+        f" ({len(written.known_points)} already known); {len(result.documents)} documents in "
+        f"{written.documents}; summary {written.summary}"
+    )
+    if written.new_points:
+        print(
+            "match them now: NARRASCOPE_TALKING_POINTS="
+            f"{args.base_talking_points},{written.talking_points} narrascope serve"
+        )
+    if result.documents:
+        print(f"retrain: narrascope campaign add --name NAME --data {written.documents}")
     return 0
 
 
