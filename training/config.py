@@ -9,6 +9,7 @@ from pathlib import Path
 
 import yaml
 
+from narrascope import families
 from narrascope.errors import DataError
 
 
@@ -75,7 +76,7 @@ class EnsembleConfig:
     recipes: tuple[str, ...] = ()
 
 
-FAMILIES = ("linear", "encoder_linear", "finetuned", "ensemble")
+FAMILIES = tuple(families.FAMILIES)  # registered once, in narrascope.families
 OBJECTIVES = ("label_f1", "samples_f1", "precision_floor")
 
 

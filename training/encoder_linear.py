@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 
 import numpy as np
 
@@ -63,3 +64,8 @@ class EncoderLinearTrainer:
 
     def describe(self, model: EncoderLinearModel) -> dict:
         return {"encoder": self.spec, "n_features": int(model.coef.shape[1])}
+
+
+def make_trainer(config: TrainConfig, out_dir: Path, decoder=None):
+    """This family's entry in narrascope.families.FAMILIES."""
+    return EncoderLinearTrainer(config)

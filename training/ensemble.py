@@ -10,6 +10,7 @@ best narrative samples-F1. No member is retrained.
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 
@@ -103,3 +104,13 @@ def _labels_of(row: np.ndarray, labels: list[str], decoder: Decoder) -> tuple[se
     chosen = {lab for lab, on in zip(labels, row) if on}
     narratives = {labels[i] for i in decoder.narratives if labels[i] in chosen}
     return narratives, chosen - narratives - {labels[decoder.other]}
+
+
+def make_trainer(config: TrainConfig, out_dir: Path, decoder: Decoder):
+    """This family's entry in narrascope.families.FAMILIES: members trained from recipes in one
+    run (configs/ensemble_full.yaml), or registered versions."""
+    if config.ensemble.recipes:
+        from narrascope.training.ensemble_recipes import RecipeEnsembleTrainer
+
+        return RecipeEnsembleTrainer(config, decoder, out_dir)
+    return EnsembleTrainer(config, decoder)

@@ -339,3 +339,8 @@ def _load_optimizer_state(optimizer, named: dict, state: dict) -> None:
             optimizer.state[param] = {
                 k: (v.reshape(()) if k == "step" else v) for k, v in entries.items()
             }
+
+
+def make_trainer(config: TrainConfig, out_dir: Path, decoder=None):
+    """This family's entry in narrascope.families.FAMILIES."""
+    return FinetuneTrainer(config, out_dir)

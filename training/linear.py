@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -43,3 +45,8 @@ class LinearTrainer:
 
     def describe(self, model: LinearModel) -> dict:
         return {"n_features": int(model.coef.shape[1])}
+
+
+def make_trainer(config: TrainConfig, out_dir: Path, decoder=None):
+    """This family's entry in narrascope.families.FAMILIES."""
+    return LinearTrainer(config)

@@ -30,6 +30,7 @@ from narrascope.artifact import (
 from narrascope.data import load_documents, sha256_file, sha256_path
 from narrascope.decode import Decoder
 from narrascope.errors import DataError
+from narrascope.families import FAMILIES, named
 from narrascope.metrics import (
     LEVELS,
     aligned,
@@ -138,26 +139,8 @@ def _validation_metrics(docs, scores: np.ndarray, thresholds, decoder: Decoder, 
 
 
 def make_trainer(config: TrainConfig, out_dir: Path, decoder: Decoder | None = None):
-    """The family's trainer; each imports only what it needs (torch for encoder families)."""
-    if config.family == "ensemble" and config.ensemble.recipes:
-        from narrascope.training.ensemble_recipes import RecipeEnsembleTrainer
-
-        return RecipeEnsembleTrainer(config, decoder, out_dir)
-    if config.family == "ensemble":
-        from narrascope.training.ensemble import EnsembleTrainer
-
-        return EnsembleTrainer(config, decoder)
-    if config.family == "finetuned":
-        from narrascope.training.finetune import FinetuneTrainer
-
-        return FinetuneTrainer(config, out_dir)
-    if config.family == "encoder_linear":
-        from narrascope.training.encoder_linear import EncoderLinearTrainer
-
-        return EncoderLinearTrainer(config)
-    from narrascope.training.linear import LinearTrainer
-
-    return LinearTrainer(config)
+    """The family's trainer, from its one registration (narrascope.families.FAMILIES)."""
+    return named(FAMILIES[config.family].trainer)(config, Path(out_dir), decoder)
 
 
 def _manifest(config, taxonomy, docs, labels, thresholds, validation, root, extra) -> dict:

@@ -54,10 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "handler"):
         parser.print_help()
         return 2
-    if args.registry:
+    from narrascope.model_registry import Registry
+
+    if args.registry:  # child processes (the server) and ensemble members read it too
         os.environ["NARRASCOPE_REGISTRY"] = args.registry
     try:
-        return args.handler(args) or 0
+        return args.handler(args, Registry(args.registry)) or 0
     except NarrascopeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -338,7 +340,7 @@ def _data_parser(sub) -> None:
 
 
 # -- handlers -------------------------------------------------------------------------------------
-def _train(args) -> int:
+def _train(args, registry) -> int:
     from narrascope.training.config import TrainConfig
     from narrascope.training.train import train
 
@@ -346,10 +348,8 @@ def _train(args) -> int:
     if args.alias and not args.register:
         raise NarrascopeError("--alias needs --register")
     if args.register:  # before training: a refusal afterwards would waste the run
-        from narrascope.model_registry import Registry
         from narrascope.model_registry.registry import check_alias_name
 
-        registry = Registry()
         registry.check_writable()
         if args.alias:
             check_alias_name(args.alias)
@@ -366,13 +366,12 @@ def _train(args) -> int:
     return 0
 
 
-def _eval(args) -> int:
+def _eval(args, registry) -> int:
     from narrascope.data import load_documents
     from narrascope.eval.bootstrap import Settings
     from narrascope.eval.predictions import run_from_file
     from narrascope.eval.probe import DEFAULT_NAMES, NameSets
     from narrascope.eval.report import evaluate, report_for_run, write_report
-    from narrascope.model_registry import Registry
     from narrascope.taxonomy import Taxonomy
 
     settings = Settings(resamples=args.resamples, seed=args.seed)
@@ -383,14 +382,14 @@ def _eval(args) -> int:
         report = report_for_run(run, docs, args.data, settings, args.min_support)
     else:
         names = None if args.names == "none" else NameSets.load(args.names or DEFAULT_NAMES)
-        predictor = Registry().load(args.model)
+        predictor = registry.load(args.model)
         # The data is read in the model's own taxonomy (a campaign's or a new data set's).
         taxonomy = Taxonomy.load(args.taxonomy) if args.taxonomy else predictor.taxonomy
         docs = load_documents(args.data, taxonomy).documents
         report = evaluate(predictor, docs, args.data, settings, args.min_support, names)
     paths = write_report(report, args.out, taxonomy)
     if args.attach and not args.predictions:
-        kept = Registry().attach_report(predictor.version, args.out)
+        kept = registry.attach_report(predictor.version, args.out)
         print(f"attached to {predictor.version}: {kept}")
     _print_eval_summary(report)
     print("wrote " + ", ".join(str(p) for p in paths.values()))
@@ -416,15 +415,13 @@ def _print_eval_summary(report: dict) -> None:
         print(f"country-name swaps: {flips['flipped']}/{flips['n']} flipped ({fmt(flips)})")
 
 
-def _eval_compare(args) -> int:
+def _eval_compare(args, registry) -> int:
     from narrascope.artifact import TAXONOMY
     from narrascope.data import load_documents
     from narrascope.eval.bootstrap import Settings
     from narrascope.eval.compare import compare_versions, regressions, write_comparison
-    from narrascope.model_registry import Registry
     from narrascope.taxonomy import Taxonomy
 
-    registry = Registry()
     if args.taxonomy:
         taxonomy = Taxonomy.load(args.taxonomy)
     else:  # the candidate's taxonomy: its labels may be new (a campaign)
@@ -452,35 +449,19 @@ def _eval_compare(args) -> int:
     return 1 if worse else 0
 
 
-def _registry_promote(args) -> int:
-    from narrascope.artifact import TAXONOMY
-    from narrascope.data import load_documents
-    from narrascope.eval.gate import GatePolicy, run_gate
-    from narrascope.model_registry import Registry
-    from narrascope.taxonomy import Taxonomy
+def _registry_promote(args, registry) -> int:
+    from narrascope.app.workflows import promote
 
-    registry = Registry()
-    candidate = registry.resolve(args.ref)
-    policy = GatePolicy.load(args.policy)
-    # The candidate's labels may be new: its own taxonomy reads the gold labels.
-    taxonomy = Taxonomy.load(registry.verify(candidate) / TAXONOMY)
-    paths = args.data or ["data/corpus/test.jsonl"]
-    docs = [d for path in paths for d in load_documents(path, taxonomy).documents]
-    decision = run_gate(registry, candidate, args.alias, docs, " + ".join(paths), policy, args.out)
-    _print_gate(decision, Path(args.out), policy.metric)
-    if not decision.passed and not args.force:
-        print(f"gate refused {candidate} for '{args.alias}' (use --force to override; logged)")
-        return 1
-    gate = "passed" if decision.passed else "overridden"
-    registry.set_alias(
-        args.alias,
-        candidate,
-        action="promote",
-        gate=gate,
-        failures=decision.failures,
-        reason=args.reason,
+    result = promote(
+        registry, args.ref, args.alias, args.data, args.policy, args.out, args.force, args.reason
     )
-    print(f"'{args.alias}' -> {candidate} (gate {gate})")
+    _print_gate(result.decision, Path(args.out), result.metric)
+    if not result.moved:
+        print(
+            f"gate refused {result.candidate} for '{args.alias}' (use --force to override; logged)"
+        )
+        return 1
+    print(f"'{args.alias}' -> {result.candidate} (gate {result.gate})")
     return 0
 
 
@@ -496,50 +477,38 @@ def _print_gate(decision, out: Path, metric: str) -> None:
         print(f"REFUSED: {failure}")
 
 
-def _registry_rollback(args) -> int:
-    from narrascope.model_registry import Registry
-
-    current, target = Registry().rollback(args.alias)
+def _registry_rollback(args, registry) -> int:
+    current, target = registry.rollback(args.alias)
     print(f"'{args.alias}': {current} -> {target}")
     return 0
 
 
-def _registry_archive(args) -> int:
-    from narrascope.model_registry import Registry
-
-    print(f"archived {Registry().archive(args.ref, note=args.note)}")
+def _registry_archive(args, registry) -> int:
+    print(f"archived {registry.archive(args.ref, note=args.note)}")
     return 0
 
 
-def _registry_gc(args) -> int:
-    from narrascope.model_registry import Registry
-
-    removed = Registry().gc()
+def _registry_gc(args, registry) -> int:
+    removed = registry.gc()
     print("removed files of " + (", ".join(removed) if removed else "nothing"))
     return 0
 
 
-def _registry_lineage(args) -> int:
-    from narrascope.model_registry import Registry
-
-    print(json.dumps(Registry().lineage(args.ref), indent=2, ensure_ascii=False))
+def _registry_lineage(args, registry) -> int:
+    print(json.dumps(registry.lineage(args.ref), indent=2, ensure_ascii=False))
     return 0
 
 
-def _registry_export_bento(args) -> int:
-    from narrascope.model_registry import Registry
+def _registry_export_bento(args, registry) -> int:
     from narrascope.model_registry.bento import export_to_bentoml
 
-    tag = export_to_bentoml(Registry(), args.ref)
+    tag = export_to_bentoml(registry, args.ref)
     print(f"exported {tag}")
     print(f"pin it: bentofile.yaml `models: [{tag}]` and env NARRASCOPE_BENTO_MODEL={tag}")
     return 0
 
 
-def _registry_register(args) -> int:
-    from narrascope.model_registry import Registry
-
-    registry = Registry()
+def _registry_register(args, registry) -> int:
     version = registry.register(args.artifact, note=args.note)
     if args.alias:
         registry.set_alias(args.alias, version)
@@ -547,10 +516,7 @@ def _registry_register(args) -> int:
     return 0
 
 
-def _registry_list(args) -> int:
-    from narrascope.model_registry import Registry
-
-    registry = Registry()
+def _registry_list(args, registry) -> int:
     by_version: dict[str, list[str]] = {}
     for alias, version in registry.aliases().items():
         by_version.setdefault(version, []).append(alias)
@@ -561,67 +527,47 @@ def _registry_list(args) -> int:
     return 0
 
 
-def _registry_show(args) -> int:
+def _registry_show(args, registry) -> int:
     from narrascope.artifact import read_manifest
-    from narrascope.model_registry import Registry
 
-    registry = Registry()
     entry = registry.entry(args.ref)
     manifest = read_manifest(registry.artifact_path(args.ref))
     print(json.dumps({"entry": entry, "manifest": manifest}, indent=2, ensure_ascii=False))
     return 0
 
 
-def _registry_verify(args) -> int:
-    from narrascope.model_registry import Registry
-
-    path = Registry().verify(args.ref)
+def _registry_verify(args, registry) -> int:
+    path = registry.verify(args.ref)
     print(f"ok: every file of {args.ref} matches its sha256 ({path})")
     return 0
 
 
-def _alias_set(args) -> int:
-    from narrascope.model_registry import Registry
-
-    print(f"{args.name} -> {Registry().set_alias(args.name, args.ref)}")
+def _alias_set(args, registry) -> int:
+    print(f"{args.name} -> {registry.set_alias(args.name, args.ref)}")
     return 0
 
 
-def _alias_get(args) -> int:
-    from narrascope.model_registry import Registry
-
-    print(Registry().resolve(args.name))
+def _alias_get(args, registry) -> int:
+    print(registry.resolve(args.name))
     return 0
 
 
-def _serve(args) -> int:
-    from narrascope.model_registry import Registry
-    from narrascope.serving.launch import serve_command
+def _serve(args, registry) -> int:
+    from narrascope.app.workflows import serve_launch
 
-    registry = Registry()
-    version = registry.resolve(args.model)  # fail fast, before BentoML starts
-    env = {**os.environ, "NARRASCOPE_MODEL": version}
-    if "NARRASCOPE_WORKERS" not in env:
-        # scikit-learn scoring is single-threaded: one worker per core; torch uses every core
-        # within one call, so encoder families get one worker.
-        linear = registry.entry(version)["family"] == "linear"
-        env["NARRASCOPE_WORKERS"] = str(os.cpu_count() or 1) if linear else "1"
-    command = serve_command(args.host, args.port)
+    launch = serve_launch(registry, args.model, args.host, args.port)  # fails before BentoML
     print(
-        f"serving {version} on http://{args.host}:{args.port} "
-        f"({env['NARRASCOPE_WORKERS']} worker(s))",
+        f"serving {launch.version} on http://{args.host}:{args.port} ({launch.workers} worker(s))",
         flush=True,
     )
-    os.execvpe(command[0], command, env)
+    os.execvpe(launch.command[0], launch.command, launch.env)
     return 0  # not reached
 
 
-def _predict(args) -> int:
-    from narrascope.model_registry import Registry
-
+def _predict(args, registry) -> int:
     if args.format == "semeval":
         return _predict_semeval(args)
-    predictor = Registry().load(args.model)
+    predictor = registry.load(args.model)
     texts, langs = list(args.texts), [None] * len(args.texts)
     if args.file:
         from narrascope.data import load_documents
@@ -640,20 +586,19 @@ def _predict(args) -> int:
     return 0
 
 
-def _predict_semeval(args) -> int:
+def _predict_semeval(args, registry) -> int:
     from narrascope.eval.semeval import predict_submission
-    from narrascope.model_registry import Registry
 
     if not args.data or not args.out:
         raise NarrascopeError("--format semeval needs --data FOLDER and --out FILE")
     if not Path(args.data).exists():
         raise NarrascopeError(f"{args.data}: no such file or folder")
-    path, count = predict_submission(Registry().load(args.model), args.data, args.out)
+    path, count = predict_submission(registry.load(args.model), args.data, args.out)
     print(f"wrote {count} predictions to {path}")
     return 0
 
 
-def _data_taxonomy(args) -> int:
+def _data_taxonomy(args, registry) -> int:
     from narrascope.semeval_taxonomy import write_taxonomy
 
     taxonomy = write_taxonomy(args.from_semeval, args.out)
@@ -664,7 +609,7 @@ def _data_taxonomy(args) -> int:
     return 0
 
 
-def _data_validate(args) -> int:
+def _data_validate(args, registry) -> int:
     from narrascope.data import load_documents
     from narrascope.taxonomy import Taxonomy
 
@@ -675,7 +620,7 @@ def _data_validate(args) -> int:
     return 1 if result.errors else 0
 
 
-def _data_card(args) -> int:
+def _data_card(args, registry) -> int:
     from narrascope.data_cards.generate import CARD_PATH, render_card
 
     text = render_card(Path("."))
@@ -689,94 +634,37 @@ def _data_card(args) -> int:
     return 0
 
 
-def _campaign_add(args) -> int:
-    from narrascope.artifact import read_manifest
-    from narrascope.data import load_documents, sha256_file
-    from narrascope.data_cards.campaign import render_campaign_card
-    from narrascope.eval.gate import GatePolicy, run_gate
-    from narrascope.eval.probe import NameSets
-    from narrascope.eval.report import evaluate, write_report
-    from narrascope.model_registry import Registry
-    from narrascope.training.campaign import campaign_config, prepare
-    from narrascope.training.config import TrainConfig
-    from narrascope.training.train import train
+def _campaign_add(args, registry) -> int:
+    from narrascope.app.workflows import CampaignRequest, campaign_add
 
-    registry = Registry()
-    base = registry.resolve(args.base)
-    recipe = (
-        TrainConfig.from_yaml(args.config).to_dict()
-        if args.config
-        else read_manifest(registry.verify(base))["config"]  # no need to load the model
-    )
-    workdir = Path(args.workdir or f"campaigns/{args.name}")
-    sources = {"data": args.data, "taxonomy_patch": args.taxonomy_patch}
-    sources["talking_points"] = args.talking_points
-    sources = {role: path for role, path in sources.items() if path}
-    # 1. validate, split, card
-    campaign = prepare(
-        args.name,
-        args.data,
-        workdir,
-        base_taxonomy=recipe["taxonomy"],
-        base_talking_points=args.base_talking_points,
-        existing_data=recipe["train_data"],
-        taxonomy_patch=args.taxonomy_patch,
-        talking_points=args.talking_points,
-        held_out=args.held_out,
-        seed=args.seed,
-    )
-    card = Path(args.cards_dir) / f"campaign-{args.name}.md"
-    card.parent.mkdir(parents=True, exist_ok=True)
-    card.write_text(render_campaign_card(campaign, sources), encoding="utf-8")
+    fields = CampaignRequest.__dataclass_fields__
+    result = campaign_add(registry, CampaignRequest(**{f: getattr(args, f) for f in fields}))
+    campaign = result.campaign
     print(
         f"validated {len(campaign.train) + len(campaign.test)} documents "
         f"({len(campaign.train)} train, {len(campaign.test)} held out), taxonomy "
-        f"{campaign.taxonomy.version}; data card {card}"
+        f"{campaign.taxonomy.version}; data card {result.card}"
     )
-    if args.validate_only:
+    if result.version is None:
         return 0
-    # 2. retrain with the base model's recipe, register as staging with lineage
-    config = campaign_config(recipe, campaign, str(card), parent=base)
-    artifact = train(config, workdir / "artifact")
-    lineage = {
-        "campaign": args.name,
-        "campaign_files": {str(path): sha256_file(path) for path in sources.values()},
-    }
-    version = registry.register(artifact, note=f"campaign {args.name}", lineage=lineage)
-    registry.set_alias("staging", version, action="campaign", campaign=args.name)
-    print(f"registered {version} as 'staging' (recipe of {base}, {config.family})")
-    # 3. evaluate on old + new held-out data, then the gate against production
-    docs = load_documents(args.eval_data, campaign.taxonomy).documents + campaign.test
-    data_name = f"{args.eval_data} + {campaign.test_path}"
-    report = evaluate(registry.load(version), docs, data_name, names=NameSets.load())
-    write_report(report, workdir / "reports" / "candidate", campaign.taxonomy)
-    registry.attach_report(version, workdir / "reports" / "candidate")
-    per_label = report["levels"]["narratives"]["per_label"]
-    for label in sorted({n for d in campaign.test for n in d.narratives}):
-        row = per_label.get(label, {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0})
+    print(f"registered {result.version} as 'staging' (recipe of {result.base}, {result.family})")
+    for label, row in result.held_out_labels.items():
         print(
             f"{label} on held-out data: precision {row['precision']:.3f}, recall "
             f"{row['recall']:.3f}, F1 {row['f1']:.3f} (support {row['support']})"
         )
-    policy = GatePolicy.load(args.policy)
-    out = workdir / "reports" / "compare"
-    decision = run_gate(registry, version, "production", docs, data_name, policy, out)
-    _print_gate(decision, out, policy.metric)
-    verdict = "would PASS" if decision.passed else "would REFUSE"
-    print(f"gate {verdict} {version} for 'production'")
-    print(
-        f"next: narrascope registry promote {version} --to production --data {args.eval_data} "
-        f"--data {campaign.test_path}"
-    )
+    _print_gate(result.decision, result.compare_dir, result.metric)
+    verdict = "would PASS" if result.decision.passed else "would REFUSE"
+    print(f"gate {verdict} {result.version} for 'production'")
+    print(f"next: {result.next_command}")
     return 0
 
 
-def _track(args) -> int:
-    from narrascope.model_registry import Registry
+def _track(args, registry) -> int:
     from narrascope.tracking.emerging import default_embedder
     from narrascope.tracking.run import track
 
-    predictor = Registry().load(args.model)
+    predictor = registry.load(args.model)
     matcher, embed = None, None
     if args.talking_points != "none" or not args.no_clusters:
         from narrascope.talking_points import (
@@ -799,7 +687,7 @@ def _track(args) -> int:
     return 0
 
 
-def _share_export(args) -> int:
+def _share_export(args, registry) -> int:
     from narrascope.tracking.stix_export import export_results, export_tracking
 
     points = args.talking_points.split(",")
@@ -814,7 +702,7 @@ def _share_export(args) -> int:
     return 0
 
 
-def _share_import(args) -> int:
+def _share_import(args, registry) -> int:
     from narrascope.share.importer import read_bundle, write_import
     from narrascope.talking_points import TalkingPointLibrary
     from narrascope.taxonomy import Taxonomy

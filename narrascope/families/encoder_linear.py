@@ -35,6 +35,10 @@ class EncoderLinearModel:
         save_file({"coef": self.coef, "intercept": self.intercept}, str(directory / HEADS))
 
     @classmethod
+    def from_artifact(cls, directory: Path, manifest: dict, loader=None) -> EncoderLinearModel:
+        return cls.load(directory, manifest["encoder"])  # FineTunedModel inherits this
+
+    @classmethod
     def load(cls, directory: Path, spec: dict) -> EncoderLinearModel:
         from safetensors.numpy import load_file
 

@@ -28,6 +28,10 @@ class EnsembleModel:
         """Nothing beyond the manifest: the members live in the registry."""
 
     @classmethod
+    def from_artifact(cls, directory: Path, manifest: dict, loader: Callable | None = None):
+        return cls.load(manifest["ensemble"], manifest["labels"], loader, directory)
+
+    @classmethod
     def load(
         cls, spec: dict, labels: list[str], loader: Callable | None, directory=None
     ) -> EnsembleModel:

@@ -60,6 +60,10 @@ class LinearModel:
         )
 
     @classmethod
+    def from_artifact(cls, directory: Path, manifest: dict, loader=None) -> LinearModel:
+        return cls.load(directory)
+
+    @classmethod
     def load(cls, directory: Path) -> LinearModel:
         try:
             payload = json.loads((directory / VOCABULARY).read_text(encoding="utf-8"))
