@@ -59,8 +59,8 @@ def _family_scores(family: str, ds: dict, train_idx, test_idx, cache) -> dict:
         _load_embeddings(trainer)
     texts = [ds["texts"][i] for i in train_idx]
     y = ds["y"][train_idx]
-    _, oof = trainer.validate(texts, y)
     model = trainer.fit(texts, y)
+    _, oof = trainer.validate(texts, y)
     test = model.scores([ds["texts"][i] for i in test_idx])
     if family == "encoder_linear":
         _save_embeddings(trainer)

@@ -115,15 +115,17 @@ class _FoldEnsemble:
     def __init__(self, members, config: TrainConfig):
         self.members, self.config = members, config
 
-    def validate(self, texts, y):
+    def fit(self, texts, y):
+        models = [m.fit(texts, y) for m in self.members]
         stacked = [m.validate(texts, y)[1] for m in self.members]  # out-of-fold: every row
         self.weights = best_weights(
             stacked, lambda s: _macro_f1(s, y, self.config), self.config.ensemble.weight_step
         )
-        return np.arange(len(texts)), sum(w * s for w, s in zip(self.weights, stacked))
+        self.combined = sum(w * s for w, s in zip(self.weights, stacked))
+        return EnsembleModel(models, self.weights)
 
-    def fit(self, texts, y):
-        return EnsembleModel([m.fit(texts, y) for m in self.members], self.weights)
+    def validate(self, texts, y):
+        return np.arange(len(texts)), self.combined
 
 
 def _macro_f1(scores: np.ndarray, y: np.ndarray, config: TrainConfig) -> float:
@@ -143,9 +145,9 @@ def _config(family: str, args) -> TrainConfig:
 def _one_fold(trainer, config, texts, langs, y, train_idx, test_idx) -> dict:
     train_texts = [texts[i] for i in train_idx]
     started = time.perf_counter()
+    model = trainer.fit(train_texts, y[train_idx])
     val_idx, val_scores = trainer.validate(train_texts, y[train_idx])
     thresholds = tune_thresholds(y[train_idx][val_idx], val_scores, config.thresholds)
-    model = trainer.fit(train_texts, y[train_idx])
     train_seconds = time.perf_counter() - started
     started = time.perf_counter()
     scores = model.scores([texts[i] for i in test_idx])

@@ -75,8 +75,8 @@ def _fit(setting, work: Path):
 
     decoder = Decoder(labels, Taxonomy.load(config.taxonomy))
     trainer = make_trainer(config, work, decoder)
-    trainer.validate(texts, y)  # some families choose weights or epochs here
     model = trainer.fit(texts, y)
+    trainer.validate(texts, y)  # the protocol: validation scores of what fit() trained
     return model, {"family": family, "labels": labels, **trainer.describe(model)}
 
 

@@ -29,25 +29,34 @@ class EnsembleTrainer:
 
     def __init__(self, config: TrainConfig, decoder: Decoder):
         self.config, self.decoder = config, decoder
+        self.versions: list[str] = []
+        self.weights: list[float] = []
+        self._validation: tuple[int, np.ndarray, np.ndarray] | None = None
+
+    def fit(self, texts: list[str], y: np.ndarray) -> EnsembleModel:
+        """Weights chosen on the members' stored validation scores of these documents."""
         self.registry = Registry()
-        self.versions = [self.registry.resolve(ref) for ref in config.ensemble.members]
+        self.versions = [self.registry.resolve(ref) for ref in self.config.ensemble.members]
         if len(self.versions) < 2:
             raise DataError("an ensemble needs at least two members", field="ensemble.members")
-        self.weights: list[float] = []
-
-    def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         member_scores = [self._validation_scores(v, texts) for v in self.versions]
         common = np.flatnonzero(np.all([~np.isnan(s[:, 0]) for s in member_scores], axis=0))
         if len(common) == 0:
             raise DataError("the members validated no document in common with train_data")
-        stacked = [s[common] for s in member_scores]
-        self.weights = best_weights(
-            stacked, lambda s: self._narrative_f1(s, y[common]), self.config.ensemble.weight_step
-        )
-        return common, sum(w * s for w, s in zip(self.weights, stacked))
-
-    def fit(self, texts: list[str], y: np.ndarray) -> EnsembleModel:
+        self.weights, combined = self._weigh([s[common] for s in member_scores], y[common])
+        self._validation = (len(texts), common, combined)
         return EnsembleModel([self.registry.load(v).model for v in self.versions], self.weights)
+
+    def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._validation is None or self._validation[0] != len(texts):
+            raise RuntimeError("validate() reports what fit() weighed: call fit first")
+        return self._validation[1], self._validation[2]
+
+    def _weigh(self, stacked: list[np.ndarray], y: np.ndarray) -> tuple[list[float], np.ndarray]:
+        weights = best_weights(
+            stacked, lambda s: self._narrative_f1(s, y), self.config.ensemble.weight_step
+        )
+        return weights, sum(w * s for w, s in zip(weights, stacked))
 
     def describe(self, model: EnsembleModel) -> dict:
         entries = [self.registry.entry(v) for v in self.versions]

@@ -19,7 +19,7 @@ from narrascope.decode import Decoder
 from narrascope.errors import DataError
 from narrascope.families.ensemble import BundledEnsembleModel
 from narrascope.training.config import TrainConfig
-from narrascope.training.ensemble import EnsembleTrainer, best_weights
+from narrascope.training.ensemble import EnsembleTrainer
 
 # What a member takes from the ensemble's config rather than from its own recipe.
 _SHARED = ("train_data", "taxonomy", "data_cards", "seed", "parent")
@@ -31,38 +31,30 @@ class RecipeEnsembleTrainer(EnsembleTrainer):
     )
 
     def __init__(self, config: TrainConfig, decoder: Decoder, out_dir: Path):
+        self.config, self.decoder, self.out_dir = config, decoder, Path(out_dir)
+        self.weights: list[float] = []
+        self._validation: tuple[int, np.ndarray, np.ndarray] | None = None
+
+    def fit(self, texts: list[str], y: np.ndarray) -> BundledEnsembleModel:
+        """Train every member from its recipe, weigh them on their validation scores."""
         from narrascope.training.train import make_trainer
 
-        self.config, self.decoder = config, decoder
-        self.member_configs = [member_config(config, r) for r in config.ensemble.recipes]
-        if len(self.member_configs) < 2:
+        configs = [member_config(self.config, r) for r in self.config.ensemble.recipes]
+        if len(configs) < 2:
             raise DataError("an ensemble needs at least two recipes", field="ensemble.recipes")
-        self.trainers = [
-            make_trainer(c, Path(f"{out_dir}.member{k}"), decoder)
-            for k, c in enumerate(self.member_configs)
-        ]
-        self.weights: list[float] = []
-
-    def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        full = []
-        for trainer in self.trainers:
+        members, specs, full = [], [], []
+        for k, config in enumerate(configs):
+            trainer = make_trainer(config, Path(f"{self.out_dir}.member{k}"), self.decoder)
+            model = trainer.fit(texts, y)
+            members.append(model)
+            specs.append({"family": config.family, **trainer.describe(model)})
             idx, scores = trainer.validate(texts, y)
             matrix = np.full(y.shape, np.nan)
             matrix[idx] = scores
             full.append(matrix)
         common = np.flatnonzero(np.all([~np.isnan(m[:, 0]) for m in full], axis=0))
-        stacked = [m[common] for m in full]
-        self.weights = best_weights(
-            stacked, lambda s: self._narrative_f1(s, y[common]), self.config.ensemble.weight_step
-        )
-        return common, sum(w * s for w, s in zip(self.weights, stacked))
-
-    def fit(self, texts: list[str], y: np.ndarray) -> BundledEnsembleModel:
-        members, specs = [], []
-        for trainer, config in zip(self.trainers, self.member_configs):
-            model = trainer.fit(texts, y)
-            members.append(model)
-            specs.append({"family": config.family, **trainer.describe(model)})
+        self.weights, combined = self._weigh([m[common] for m in full], y[common])
+        self._validation = (len(texts), common, combined)
         return BundledEnsembleModel(members, self.weights, specs)
 
     def describe(self, model: BundledEnsembleModel) -> dict:

@@ -43,11 +43,13 @@ class FinetuneTrainer:
         self.encoder = build_encoder(self.spec)
         self.checkpoints = Path(self.cfg.checkpoint_dir or f"{out_dir}.checkpoints")
         self.history: list[dict] = []
-        self.model: FineTunedModel | None = None
         self.counts: list[int] = []  # content tokens per training text, for batching
+        self._validation: tuple[int, np.ndarray, np.ndarray] | None = None
 
     # -- the trainer protocol ---------------------------------------------------------------------
-    def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def fit(self, texts: list[str], y: np.ndarray) -> FineTunedModel:
+        """The early-stopped model: trained on a training part, the best epoch chosen on the
+        held-out part, whose scores `validate` then returns."""
         train_idx, val_idx = train_test_split(
             np.arange(len(texts)),
             test_size=self.cfg.validation_fraction,
@@ -55,12 +57,14 @@ class FinetuneTrainer:
             stratify=y[:, -1],
         )  # last column: `Other`
         train_idx, val_idx = np.sort(train_idx), np.sort(val_idx)
-        self.model = self._train(texts, y, train_idx, val_idx)
-        return val_idx, self.model.scores([texts[i] for i in val_idx])
+        model = self._train(texts, y, train_idx, val_idx)
+        self._validation = (len(texts), val_idx, model.scores([texts[i] for i in val_idx]))
+        return model
 
-    def fit(self, texts: list[str], y: np.ndarray) -> FineTunedModel:
-        """The early-stopped model: trained on the training part, chosen on the validation part."""
-        return self.model
+    def validate(self, texts: list[str], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._validation is None or self._validation[0] != len(texts):
+            raise RuntimeError("validate() reports the held-out part of fit(): call fit first")
+        return self._validation[1], self._validation[2]
 
     def describe(self, model: FineTunedModel) -> dict:
         best = min(self.history, key=lambda h: h["validation_loss"])

@@ -100,6 +100,42 @@ def _samples_f1_ascent(y, scores, thresholds, grid, tunable) -> np.ndarray:
     return thresholds
 
 
+def fit_narratives_to_decoder(
+    y: np.ndarray,
+    scores: np.ndarray,
+    thresholds: np.ndarray,
+    narratives: np.ndarray,
+    other: int,
+    grid,
+) -> np.ndarray:
+    """Narrative thresholds moved, by coordinate ascent, to the grid values that best raise
+    narrative-level samples-F1 *as the decoder reads them* (narrascope.decode): `Other` at or
+    above its threshold, or no narrative at or above its own, means the document is `Other`.
+
+    Per-label F1 tunes each narrative alone; under that rule a high threshold costs a document
+    its only narrative, which per-label F1 does not see (bench/decode_rule.py measures it).
+    """
+    y, grid = np.asarray(y, dtype=bool), np.asarray(grid)
+    thresholds = thresholds.copy()
+    open_gate = scores[:, other] < thresholds[other]
+    gold = y[:, narratives]
+    gold_n, gold_other = gold.sum(axis=1), y[:, other]
+    pred = (scores[:, narratives] >= thresholds[narratives]) & open_gate[:, None]
+    for _ in range(_SWEEPS):
+        for k, j in enumerate(narratives):
+            rest_tp = (gold & pred).sum(axis=1) - (gold[:, k] & pred[:, k])
+            rest_pred = pred.sum(axis=1) - pred[:, k]
+            on = (scores[:, j][:, None] >= grid[None, :]) & open_gate[:, None]
+            tp = rest_tp[:, None] + (gold[:, k][:, None] & on)
+            count = rest_pred[:, None] + on
+            f1 = np.divide(2 * tp, gold_n[:, None] + count, out=np.zeros(on.shape), where=count > 0)
+            f1 = np.where(count == 0, gold_other[:, None].astype(float), f1)  # decoded: Other
+            best = len(grid) - 1 - int(np.argmax(f1.mean(axis=0)[::-1]))  # ties -> higher
+            thresholds[j] = grid[best]
+            pred[:, k] = on[:, best]
+    return thresholds
+
+
 def _without_shrinkage(cfg: ThresholdConfig) -> ThresholdConfig:
     from dataclasses import replace
 

@@ -60,6 +60,7 @@ def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> P
 
     decoder = Decoder(labels, taxonomy)
     trainer = make_trainer(config, out_dir, decoder)
+    model = trainer.fit(texts, y)
     # Scores for documents the scoring model never trained on: out-of-fold for the fast
     # families, a held-out validation part for fine-tuning. Thresholds are tuned on them.
     val_idx, val_scores = trainer.validate(texts, y)
@@ -67,8 +68,6 @@ def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> P
     validation = _validation_metrics(
         [docs[i] for i in val_idx], val_scores, thresholds, decoder, trainer.validation_kind
     )
-
-    model = trainer.fit(texts, y)
     manifest = _manifest(
         config, taxonomy, docs, labels, thresholds, validation, root, extra=trainer.describe(model)
     )
