@@ -14,9 +14,17 @@ One job per module:
 - cache: phrasing embeddings in memory and on disk (safetensors);
 - calibration: the F1-maximising threshold and the calibration file (calibrate, read_calibration);
   bench/talking_points.py writes data/talking_points.calibration.json;
-- wiring: the default matcher (embedded e5, calibrated threshold, bundled reference).
+- wiring: the default matcher (embedded e5, calibrated threshold, bundled reference);
+- bundle: a library with its reference and calibration as one versioned folder, which the
+  registry stores and the service loads like a model (narrascope.model_registry.talking_points).
 """
 
+from narrascope.talking_points.bundle import (
+    TalkingPointBundle,
+    files_bundle,
+    load_bundle,
+    write_bundle,
+)
 from narrascope.talking_points.calibration import (
     Calibration,
     calibrate,
@@ -55,12 +63,16 @@ __all__ = [
     "Match",
     "SentenceSimilarities",
     "TalkingPoint",
+    "TalkingPointBundle",
     "TalkingPointLibrary",
     "TalkingPointMatcher",
     "calibrate",
     "default_matcher",
     "embedded_encoder",
     "evaluate",
+    "files_bundle",
     "gold_matrix",
+    "load_bundle",
     "read_calibration",
+    "write_bundle",
 ]
