@@ -6,6 +6,8 @@
     <root>/aliases.json                   {"production": "v3", ...}, replaced atomically
     <root>/archived.json                  versions retired from use, replaced atomically
     <root>/events.jsonl                   append-only log of what changed, when, by whom
+    <root>/talking_points/                talking-point library versions, the same layout
+                                          (narrascope.model_registry.talking_points)
 
 Writers take an exclusive lock on <root>/.lock, so two processes never allocate the same version
 or lose an alias change. Every load re-hashes the files: a tampered artifact is refused.
@@ -56,27 +58,44 @@ class Registry:
         """
         artifact_dir = Path(artifact_dir)
         manifest = read_manifest(artifact_dir)
+
+        def fill(folder: Path) -> dict:
+            shutil.copytree(artifact_dir, folder)
+            return {
+                "model_id": manifest["model_id"],
+                "family": manifest["family"],
+                "source": str(artifact_dir),
+                "lineage": _lineage(manifest, **(lineage or {})),
+            }
+
+        return self.add_version(fill, note, model_id=manifest["model_id"])
+
+    def add_version(self, fill, note: str = "", **logged) -> str:
+        """A new immutable version: `fill(folder)` writes its files into a staging folder and
+        returns facts for the entry, which also gets the sha256 of every file. `logged` goes to
+        the event log. Other kinds of artifact (talking-point libraries) register through this."""
         with self._lock():
             version = self._next_version()
             target = self.root / "versions" / version
             staging = self.root / "versions" / f".{version}.tmp"
             shutil.rmtree(staging, ignore_errors=True)
-            shutil.copytree(artifact_dir, staging / "artifact")
-            entry = {
-                "version": version,
-                "model_id": manifest["model_id"],
-                "family": manifest["family"],
-                "registered": utc_now(),
-                "by": _who(),
-                "source": str(artifact_dir),
-                "note": note,
-                "files": _hash_tree(staging / "artifact"),
-                "lineage": _lineage(manifest, **(lineage or {})),
-            }
-            _write_json_atomic(staging / "entry.json", entry)
+            try:
+                facts = fill(staging / "artifact")
+                entry = {
+                    "version": version,
+                    "registered": utc_now(),
+                    "by": _who(),
+                    "note": note,
+                    **facts,
+                    "files": _hash_tree(staging / "artifact"),
+                }
+                _write_json_atomic(staging / "entry.json", entry)
+            except BaseException:
+                shutil.rmtree(staging, ignore_errors=True)  # no half-written version remains
+                raise
             _make_read_only(staging)
             staging.rename(target)
-            self._log("register", version=version, model_id=manifest["model_id"])
+            self._log("register", version=version, **logged)
         return version
 
     def check_writable(self) -> None:

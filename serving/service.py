@@ -8,14 +8,19 @@ an in-process adaptive batcher (serving/batching.py: the texts of concurrent req
 one model call). It resolves the model once at start-up from the registry
 ($NARRASCOPE_REGISTRY, default ./registry) by $NARRASCOPE_MODEL (`narrascope serve` pins the
 alias to a version first), or from BentoML's model store by $NARRASCOPE_BENTO_MODEL (a version
-packaged with `registry export-bento`).
+packaged with `registry export-bento`). Talking points come the same way, by
+$NARRASCOPE_TALKING_POINTS: `registry:REF` (a library version under
+$NARRASCOPE_REGISTRY/talking_points, hashes verified), `bentoml:TAG` (one packaged with
+`registry talking-points export-bento`, what a bento uses) or comma-separated JSONL files for
+local use (they need the checkout's data/ reference and calibration). GET /v1/model reports
+which library is served.
 
 Settings (environment): NARRASCOPE_API_TOKEN (bearer auth, off when unset),
 NARRASCOPE_MAX_TEXTS / _MAX_CHARS / _MAX_DOCUMENT_CHARS / _MAX_SENTENCES / _MAX_BODY_BYTES,
 NARRASCOPE_BATCH_SIZE and NARRASCOPE_BATCH_WAIT_MS (adaptive batching), NARRASCOPE_WORKERS
 (processes), NARRASCOPE_TORCH_THREADS
-(torch threads), NARRASCOPE_TALKING_POINTS (comma-separated talking-point libraries to match;
-off when unset). POST /v1/share/stix answers a batch as a STIX 2.1 bundle (narrascope.share).
+(torch threads), NARRASCOPE_TALKING_POINTS (the talking-point library to match; off when
+unset). POST /v1/share/stix answers a batch as a STIX 2.1 bundle (narrascope.share).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from prometheus_client import Counter
 
 from narrascope.model_registry import Registry
 from narrascope.model_registry.bento import load_from_bentoml
+from narrascope.model_registry.talking_points import resolve_talking_points
 from narrascope.serving.batching import MicroBatcher
 from narrascope.serving.middleware import BearerAuth, BodyLimit, JsonErrors
 from narrascope.serving.schemas import (
@@ -92,14 +98,10 @@ def load_predictor():
     return registry.load(version)
 
 
-def load_matcher():
-    """The talking-point matcher when $NARRASCOPE_TALKING_POINTS names library files."""
-    paths = os.environ.get("NARRASCOPE_TALKING_POINTS")
-    if not paths:
-        return None
-    from narrascope.talking_points import TalkingPointLibrary, default_matcher
-
-    return default_matcher(TalkingPointLibrary.load(paths.split(",")))
+def load_talking_points():
+    """The talking-point bundle $NARRASCOPE_TALKING_POINTS names, or None when it is unset."""
+    spec = os.environ.get("NARRASCOPE_TALKING_POINTS", "").strip()
+    return resolve_talking_points(spec) if spec else None
 
 
 @bentoml.service(name="narrascope", workers=WORKERS, traffic={"timeout": 60})
@@ -112,8 +114,11 @@ class Narrascope:
             sys.modules["torch"].set_num_threads(TORCH_THREADS)
         model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
         self.scores = MicroBatcher(self.predictor.scores, BATCH_SIZE, BATCH_WAIT_MS, model_thread)
-        matcher = load_matcher()
-        self.library = matcher.library if matcher is not None else TalkingPointLibrary()
+        bundle = load_talking_points()
+        matcher = bundle.matcher() if bundle is not None else None
+        self.library = bundle.library if bundle is not None else TalkingPointLibrary()
+        # which library answers, for GET /v1/model (None: talking points are off)
+        self.talking_points_served = bundle.describe() if bundle is not None else None
         self.talking_points = (
             MicroBatcher(_match_dicts(matcher), BATCH_SIZE, BATCH_WAIT_MS, model_thread)
             if matcher is not None
@@ -240,7 +245,8 @@ class Narrascope:
 
     @api.get("/model")
     def model(self) -> dict:
-        """The model card, label set with descriptions and thresholds, languages and metrics."""
+        """The model card, label set with descriptions and thresholds, languages and metrics,
+        and the talking-point library served (version, digest, threshold; null when off)."""
         manifest, taxonomy = self.predictor.manifest, self.predictor.taxonomy
         labels = [
             {
@@ -260,6 +266,7 @@ class Narrascope:
             "metrics": manifest["metrics"],
             "labels": labels,
             "model_card": self.predictor.model_card,
+            "talking_points": self.talking_points_served,
         }
 
 

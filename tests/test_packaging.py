@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -102,3 +103,75 @@ def test_bento_packages_a_pinned_registry_version(tmp_path, root, registry_root)
     assert [m["tag"] for m in models] == ["narrascope-model:v1"]
     stored = tmp_path / "bentoml/models/narrascope-model/v1/artifact/manifest.json"
     assert stored.is_file()
+
+
+# Run from the bento's own code (its wheel, unpacked) in an empty folder: no checkout, no data/,
+# no registry. One to_asgi() in this fresh process (PITFALLS: a second one in the same process
+# duplicates its metrics).
+FROM_THE_BENTO = """
+import json, sys
+from pathlib import Path
+import narrascope, narrascope.talking_points.wiring as wiring
+assert narrascope.__file__.startswith(sys.argv[1]), narrascope.__file__
+assert not (wiring.ROOT / "data").exists() and not Path("data").exists()
+from starlette.testclient import TestClient
+from narrascope.serving.service import Narrascope
+with TestClient(Narrascope.to_asgi()) as client:
+    echo = {"texts": [{"text": "NATO broke its promise not to expand one inch to the east."}]}
+    predicted = client.post("/v1/predict", json=echo).json()
+    print(json.dumps({"predict": predicted, "model": client.get("/v1/model").json()}))
+"""
+
+
+def test_bento_serves_talking_points_without_the_checkout(tmp_path, root, registry_root):
+    """Export the model and a talking-point version to the store, build a bento pinning both,
+    and serve it from the bento's wheel with cwd elsewhere: the library comes from the store."""
+    import shutil
+
+    from narrascope.model_registry.talking_points import TalkingPointRegistry
+    from narrascope.talking_points import DEFAULT_LIBRARY
+
+    registry = tmp_path / "registry"
+    shutil.copytree(registry_root, registry)
+    TalkingPointRegistry(registry).register_library([DEFAULT_LIBRARY])
+    env = {**_offline_env(tmp_path), "PYTHONPATH": str(root)}
+    cli = [sys.executable, "-m", "narrascope.app.cli", "--registry", str(registry), "registry"]
+    for export in (["export-bento", "v1"], ["talking-points", "export-bento", "v1"]):
+        subprocess.run([*cli, *export], env=env, check=True, capture_output=True, timeout=120)
+    tags = ["narrascope-model:v1", "narrascope-talking-points:v1"]
+    bentofile = _bentofile_with_wheel(
+        tmp_path, root, "models:\n" + "".join(f"  - {t}\n" for t in tags)
+    )
+    built = subprocess.run(
+        [sys.executable, "-m", "bentoml", "build", "-f", str(bentofile), str(tmp_path)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    [bento] = [p.parent for p in (tmp_path / "bentoml/bentos/narrascope").glob("*/bento.yaml")]
+    assert [m["tag"] for m in yaml.safe_load((bento / "bento.yaml").read_text())["models"]] == tags
+
+    site, empty = tmp_path / "site", tmp_path / "elsewhere"
+    with zipfile.ZipFile(bento / "env/python/wheels/narrascope-0.1.0-py3-none-any.whl") as wheel:
+        wheel.extractall(site)
+    empty.mkdir()
+    served = subprocess.run(
+        [sys.executable, "-c", FROM_THE_BENTO, str(site)],
+        cwd=empty,
+        env={
+            **env,
+            "PYTHONPATH": str(site),  # the bento's code, not the checkout's
+            "NARRASCOPE_REGISTRY": str(tmp_path / "no-registry"),
+            "NARRASCOPE_BENTO_MODEL": tags[0],
+            "NARRASCOPE_TALKING_POINTS": f"bentoml:{tags[1]}",
+        },
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert served.returncode == 0, served.stderr[-3000:]
+    body = json.loads(served.stdout.strip().splitlines()[-1])
+    [point] = [
+        p for p in body["predict"]["results"][0]["talking_points"] if p["talking_point"] == "TP001"
+    ]
+    assert point["start"] == 0 and point["narrative"] == "URW.blame_west"
+    info = body["model"]["talking_points"]
+    assert (info["version"], info["source"], info["points"]) == ("v1", "bentoml", 29)
+    assert not (tmp_path / "no-registry").exists()

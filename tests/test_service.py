@@ -82,6 +82,7 @@ def test_model_endpoint(client):
     assert len(body["labels"]) == 41 and body["labels"][0]["description"]
     assert body["labels"][-1]["level"] == "other"
     assert "Model card" in body["model_card"] and "en" in body["languages"]
+    assert body["talking_points"] is None  # off: NARRASCOPE_TALKING_POINTS is unset here
 
 
 @pytest.mark.parametrize(
@@ -227,6 +228,8 @@ def test_real_bentoml_serve_subprocess(service_env, root):
         assert bad.status_code == 400
         model = httpx.get(f"{base}/v1/model", headers=auth, timeout=30)
         assert model.json()["version"] == "v1"
+        served = model.json()["talking_points"]
+        assert (served["source"], served["version"], served["points"]) == ("files", None, 29)
         analyzed = httpx.post(f"{base}/v1/analyze", json=ANALYZE_EXAMPLE, headers=auth, timeout=30)
         assert analyzed.status_code == 200 and analyzed.json()["sentences"] == 3
         assert "narrascope_texts_total" in httpx.get(f"{base}/metrics", timeout=30).text

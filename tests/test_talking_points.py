@@ -235,7 +235,7 @@ def test_an_english_talking_point_is_found_in_russian(e5):
     assert matcher.match([unrelated]) == [[]]
 
 
-def test_a_new_talking_point_is_matchable_without_retraining(e5, root, monkeypatch):
+def test_a_new_talking_point_is_matchable_without_retraining(e5, root, monkeypatch, tmp_path):
     matcher = default_matcher(encoder=e5)
     text = (
         "Американские военные годами оплачивали секретные биолаборатории на Украине, "
@@ -252,7 +252,8 @@ def test_a_new_talking_point_is_matchable_without_retraining(e5, root, monkeypat
         return real_embed(texts, *args, **kwargs)
 
     monkeypatch.setattr(matcher.encoder, "embed", counting_embed)
-    extended = matcher.with_library(matcher.library.extend(campaign.points[:1]))
+    # an empty disk cache: another run may have cached this very set of phrasings already
+    extended = matcher.with_library(matcher.library.extend(campaign.points[:1]), cache_dir=tmp_path)
     [best, *_] = extended.match([text])[0]
     new_phrasings = set(campaign.points[0].phrasings.values())
     # only the new point's phrasings (and the text itself) reached the encoder

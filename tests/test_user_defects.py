@@ -208,11 +208,12 @@ def _argv_with_missing(words, action, parser, missing: str) -> list[str]:
             continue
         if other.required and other.option_strings and other is not action:
             argv += [other.option_strings[0], value]
-        elif not other.option_strings and other.nargs is None:
-            argv.append(value)
+        elif not other.option_strings and other.nargs in (None, "+"):
+            argv.append(value)  # one value for each required positional
     if action.option_strings:
         return [*argv, action.option_strings[0], missing]
-    position = [a for a in sub._actions if not a.option_strings].index(action)
+    filled = [a for a in sub._actions if not a.option_strings and a.nargs in (None, "+")]
+    position = filled.index(action)
     argv[len(words) + position] = missing
     return argv
 

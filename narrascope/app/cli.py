@@ -309,6 +309,7 @@ def _registry_parser(sub) -> None:
     )
     p.add_argument("ref")
     p.set_defaults(handler=_registry_export_bento)
+    _talking_points_registry_parser(rsub)
     alias = rsub.add_parser("alias", help="set or get an alias")
     asub = alias.add_subparsers(metavar="OP", required=True)
     p = asub.add_parser("set")
@@ -496,6 +497,117 @@ def _registry_gc(args, registry) -> int:
 
 def _registry_lineage(args, registry) -> int:
     print(json.dumps(registry.lineage(args.ref), indent=2, ensure_ascii=False))
+    return 0
+
+
+def _talking_points_registry_parser(rsub) -> None:
+    tp = rsub.add_parser(
+        "talking-points",
+        help="talking-point libraries as versions: register, list, verify, alias, export-bento",
+        description="Libraries live under <registry>/talking_points/, with their own versions "
+        "and aliases; serve one with NARRASCOPE_TALKING_POINTS=registry:REF (or bentoml:TAG).",
+    )
+    tsub = tp.add_subparsers(metavar="ACTION", required=True)
+    p = tsub.add_parser("register", help="store library files + calibration as a new version")
+    p.add_argument("libraries", nargs="+", type=existing_path, help="JSONL files, in load order")
+    p.add_argument("--calibration", type=existing_path, help="default: the bundled calibration")
+    p.add_argument(
+        "--reference", type=existing_path, help="centering reference (default: bundled library)"
+    )
+    p.add_argument("--taxonomy", type=existing_path, help="check labels against this taxonomy")
+    p.add_argument("--alias", help="point this alias at the new version")
+    p.add_argument("--note", default="")
+    p.set_defaults(handler=_tp_register)
+    p = tsub.add_parser("list", help="list library versions and aliases")
+    p.set_defaults(handler=_tp_list)
+    for action, handler, text in (
+        ("show", _tp_show, "show a version's entry and bundle manifest"),
+        ("verify", _tp_verify, "re-hash a version's files"),
+        ("export-bento", _tp_export_bento, "copy a version into BentoML's model store"),
+    ):
+        p = tsub.add_parser(action, help=text)
+        p.add_argument("ref")
+        p.set_defaults(handler=handler)
+    p = tsub.add_parser("alias", help="point an alias at a version")
+    p.add_argument("name")
+    p.add_argument("ref")
+    p.set_defaults(handler=_tp_alias)
+
+
+def _tp_register(args, registry) -> int:
+    from narrascope.model_registry.registry import check_alias_name
+    from narrascope.model_registry.talking_points import TalkingPointRegistry
+    from narrascope.taxonomy import Taxonomy
+
+    if args.alias:
+        check_alias_name(args.alias)  # before anything is written
+    taxonomy = Taxonomy.load(args.taxonomy) if args.taxonomy else None
+    libraries = TalkingPointRegistry(registry.root)
+    version = libraries.register_library(
+        args.libraries,
+        calibration=args.calibration,
+        reference=args.reference,
+        taxonomy=taxonomy,
+        note=args.note,
+    )
+    if args.alias:
+        libraries.set_alias(args.alias, version)
+    entry = libraries.entry(version)
+    print(f"{version}: {entry['points']} talking points, digest {entry['digest'][:12]}")
+    print(f"serve it: NARRASCOPE_TALKING_POINTS=registry:{args.alias or version}")
+    return 0
+
+
+def _tp_list(args, registry) -> int:
+    from narrascope.model_registry.talking_points import TalkingPointRegistry
+
+    libraries = TalkingPointRegistry(registry.root)
+    by_version: dict[str, list[str]] = {}
+    for alias, version in libraries.aliases().items():
+        by_version.setdefault(version, []).append(alias)
+    for version in libraries.versions():
+        entry = libraries.entry(version)
+        tags = ", ".join(sorted(by_version.get(version, [])))
+        print(
+            f"{version:6s} {entry['points']:4d} points  {entry['digest'][:12]}  "
+            f"{entry['registered']}  {tags}"
+        )
+    return 0
+
+
+def _tp_show(args, registry) -> int:
+    from narrascope.model_registry.talking_points import TalkingPointRegistry
+    from narrascope.talking_points.bundle import read_bundle_manifest
+
+    libraries = TalkingPointRegistry(registry.root)
+    entry = libraries.entry(args.ref)
+    manifest = read_bundle_manifest(libraries.artifact_path(args.ref))
+    print(json.dumps({"entry": entry, "manifest": manifest}, indent=2, ensure_ascii=False))
+    return 0
+
+
+def _tp_verify(args, registry) -> int:
+    from narrascope.model_registry.talking_points import TalkingPointRegistry
+
+    path = TalkingPointRegistry(registry.root).verify(args.ref)
+    print(f"ok: every file of talking points {args.ref} matches its sha256 ({path})")
+    return 0
+
+
+def _tp_alias(args, registry) -> int:
+    from narrascope.model_registry.talking_points import TalkingPointRegistry
+
+    print(f"{args.name} -> {TalkingPointRegistry(registry.root).set_alias(args.name, args.ref)}")
+    return 0
+
+
+def _tp_export_bento(args, registry) -> int:
+    from narrascope.model_registry.bento import export_talking_points_to_bentoml
+    from narrascope.model_registry.talking_points import TalkingPointRegistry
+
+    tag = export_talking_points_to_bentoml(TalkingPointRegistry(registry.root), args.ref)
+    print(f"exported {tag}")
+    print(f"pin it: bentofile.yaml `models: [{tag}]`, env NARRASCOPE_TALKING_POINTS=bentoml:{tag}")
     return 0
 
 

@@ -82,6 +82,10 @@ def serve_launch(registry: Registry, model: str, host: str, port: int) -> ServeL
         "NARRASCOPE_MODEL": version,
         "NARRASCOPE_REGISTRY": str(registry.root),
     }
+    if env.get("NARRASCOPE_TALKING_POINTS"):  # registry:ALIAS -> registry:vN, as for the model
+        from narrascope.model_registry.talking_points import pin
+
+        env["NARRASCOPE_TALKING_POINTS"] = pin(env["NARRASCOPE_TALKING_POINTS"], registry.root)
     if "NARRASCOPE_WORKERS" not in env:
         # scikit-learn scoring is single-threaded: one worker per core; torch uses every core
         # within one call, so encoder families get one worker.
