@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.artifact import utc_now, write_json
+from narrascope.artifact import utc_now
 from narrascope.eval.bootstrap import DocCounts, Settings, estimate, headline, resample_weights
 from narrascope.eval.groups import group_keys
 from narrascope.eval.predictions import Run, run_model
 from narrascope.eval.render import Page, Table, page_markdown
+from narrascope.files import write_json
 from narrascope.metrics import HEADLINE, LEVELS, aligned, gold_sets
 from narrascope.schema import Document
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from narrascope.eval.groups import DIMENSIONS
 from narrascope.html import table as html_table
+from narrascope.markdown import table as markdown_table
 from narrascope.metrics import HEADLINE
 
 METRIC_NAMES = {"samples_f1": "samples-F1", "micro_f1": "micro-F1", "macro_f1": "macro-F1"}
@@ -236,15 +237,8 @@ def page_markdown(page: Page) -> str:
         if not table.rows:
             lines += ["(none)", ""]
             continue
-        lines.append("| " + " | ".join(table.header) + " |")
-        lines.append("|" + "---|" * len(table.header))
-        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
-        lines.append("")
+        lines += [markdown_table(table.header, table.rows), ""]
     return "\n".join(lines)
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 # -- HTML ------------------------------------------------------------------------------------------

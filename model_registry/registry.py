@@ -27,6 +27,7 @@ from pathlib import Path
 from narrascope.artifact import read_manifest, utc_now
 from narrascope.data import file_hashes, sha256_file
 from narrascope.errors import ArtifactError, NarrascopeError
+from narrascope.files import read_jsonl, write_json
 
 ENV_ROOT = "NARRASCOPE_REGISTRY"
 _ALIAS_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -73,7 +74,7 @@ class Registry:
                 "files": _hash_tree(staging / "artifact"),
                 "lineage": _lineage(manifest, **(lineage or {})),
             }
-            _write_json_atomic(staging / "entry.json", entry)
+            write_json(staging / "entry.json", entry)
             _make_read_only(staging)
             staging.rename(target)
             self._log("register", version=version, model_id=manifest["model_id"])
@@ -120,7 +121,7 @@ class Registry:
                     f"{version} is the target of {', '.join(pointing)}; move the alias first"
                 )
             archived = sorted(set(self.archived()) | {version}, key=lambda v: int(v[1:]))
-            _write_json_atomic(self.root / "archived.json", archived)
+            write_json(self.root / "archived.json", archived)
             self._log("archive", version=version, note=note)
         return version
 
@@ -252,7 +253,7 @@ class Registry:
         path = self.root / "events.jsonl"
         if not path.exists():
             return []
-        return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+        return [event for _, event in read_jsonl(path)]
 
     # -- internals -------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -269,7 +270,7 @@ class Registry:
         aliases = self.aliases()
         previous = aliases.get(alias)
         aliases[alias] = version
-        _write_json_atomic(self.root / "aliases.json", aliases)
+        write_json(self.root / "aliases.json", aliases)
         return previous
 
     def _next_version(self) -> str:
@@ -323,15 +324,6 @@ def check_files(folder: Path, expected: dict[str, str], what: str) -> None:
 
 def _hash_tree(folder: Path) -> dict[str, str]:
     return file_hashes(folder)
-
-
-def _write_json_atomic(path: Path, data) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def _make_read_only(folder: Path) -> None:
