@@ -158,39 +158,39 @@ def other_decision_disparity(gold_other, predicted_other, groups: pd.Series, min
     propaganda = pd.Series(~gold_other).groupby(groups).sum()
     with_news = [g for g in news.index if news[g] >= min_support]
     both = [g for g in with_news if propaganda[g] >= min_support]
-    return {
-        "min_support": min_support,
-        "false_positive_rate": _fpr_gap(gold_other, predicted_other, groups, with_news),
-        "equalized_odds": _odds_gap(gold_other, predicted_other, groups, both),
-    }
+    rows = {"false_positive_rate": with_news, "equalized_odds": both}
+    out: dict = {"min_support": min_support}
+    for name, chosen in rows.items():
+        out[name] = {"groups": sorted(str(g) for g in chosen)}
+        if len(chosen) < 2:
+            out[name]["note"] = _TOO_FEW[name]
+            continue
+        keep = groups.isin(chosen).to_numpy()
+        gap = _fpr_gap if name == "false_positive_rate" else _odds_gap
+        out[name].update(gap(gold_other[keep], predicted_other[keep], groups[keep]))
+    return out
 
 
-def _fpr_gap(gold_other, predicted_other, groups, chosen) -> dict:
-    base = {"groups": sorted(str(g) for g in chosen)}
-    if len(chosen) < 2:
-        return {**base, "note": "fewer than two groups with enough gold-Other documents"}
-    rows = groups.isin(chosen).to_numpy()
-    frame = other_decision_frame(gold_other[rows], predicted_other[rows], groups[rows])
+_TOO_FEW = {
+    "false_positive_rate": "fewer than two groups with enough gold-Other documents",
+    "equalized_odds": "fewer than two groups with enough documents on each side",
+}
+
+
+def _fpr_gap(gold_other, predicted_other, groups) -> dict:
+    frame = other_decision_frame(gold_other, predicted_other, groups)
     fpr = frame.by_group["false_positive_rate"]
     return {
-        **base,
         "difference": round(float(frame.difference()["false_positive_rate"]), 6),
         "highest": {"group": str(fpr.idxmax()), "value": round(float(fpr.max()), 6)},
         "lowest": {"group": str(fpr.idxmin()), "value": round(float(fpr.min()), 6)},
     }
 
 
-def _odds_gap(gold_other, predicted_other, groups, chosen) -> dict:
-    base = {"groups": sorted(str(g) for g in chosen)}
-    if len(chosen) < 2:
-        return {**base, "note": "fewer than two groups with enough documents on each side"}
-    rows = groups.isin(chosen).to_numpy()
-    frame = other_decision_frame(gold_other[rows], predicted_other[rows], groups[rows])
-    gaps = frame.difference()
-    y_true, y_pred = ~gold_other[rows], ~predicted_other[rows]
-    odds = equalized_odds_difference(y_true, y_pred, sensitive_features=groups[rows])
+def _odds_gap(gold_other, predicted_other, groups) -> dict:
+    gaps = other_decision_frame(gold_other, predicted_other, groups).difference()
+    odds = equalized_odds_difference(~gold_other, ~predicted_other, sensitive_features=groups)
     return {
-        **base,
         "difference": round(float(odds), 6),
         "false_positive_rate_difference": round(float(gaps["false_positive_rate"]), 6),
         "true_positive_rate_difference": round(float(gaps["true_positive_rate"]), 6),
