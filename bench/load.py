@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run as a script from anywhere
 
 from narrascope.data import load_documents  # noqa: E402
+from narrascope.markdown import table as markdown_table  # noqa: E402
 from narrascope.serving.launch import free_port, stop, wait_ready  # noqa: E402
 
 BATCH = 64
@@ -432,34 +433,34 @@ def _markdown(name: str, result: dict) -> str:
     cells = {(c["size"], c["concurrency"], c["server"]): c for c in result["cells"]}
     keys = sorted({(c["size"], c["concurrency"]) for c in result["cells"]})
     peer = any(c["server"] == "naive peer" for c in result["cells"])
-    head = "| request | conc. | ours: req | texts/s | p50 / p95 / p99 ms | non-2xx (5xx) |"
-    rule = "|---|---:|---:|---:|---:|---:|"
+    head = ["request", "conc.", "ours: req", "texts/s", "p50 / p95 / p99 ms", "non-2xx (5xx)"]
     if peer:
-        head += " peer: req | texts/s | p50 / p95 / p99 ms | non-2xx (5xx) | texts/s ours / peer |"
-        rule += "---:|---:|---:|---:|---:|"
-    lines = [
-        f"\n{name}: {result['version']} ({result['family']}), load average (1 min) during the "
-        f"run {min(result['loadavg_1min']):.1f}-{max(result['loadavg_1min']):.1f}\n",
-        head,
-        rule,
-    ]
+        head += ["peer: req", "texts/s", "p50 / p95 / p99 ms", "non-2xx (5xx)"]
+        head += ["texts/s ours / peer"]
+    rows = []
     for size, concurrency in keys:
         ours = cells[(size, concurrency, "narrascope")]
-        row = f"| {size} text{'s' if size > 1 else ''} | {concurrency} | " + _cols(ours)
+        row = [f"{size} text{'s' if size > 1 else ''}", concurrency, *_cols(ours)]
         if peer:
             other = cells[(size, concurrency, "naive peer")]
             ratio = ours["texts_per_s"] / other["texts_per_s"] if other["texts_per_s"] else np.nan
-            row += " " + _cols(other) + f" {ratio:.2f} |"
-        lines.append(row)
-    return "\n".join(lines)
-
-
-def _cols(c: dict) -> str:
-    errors = f" +{c['transport_errors']} err" if c["transport_errors"] else ""
-    return (
-        f"{c['requests']:,} | {c['texts_per_s']:,.1f} | {c['p50_ms']:,.0f} / {c['p95_ms']:,.0f} / "
-        f"{c['p99_ms']:,.0f} | {c['non_2xx']} ({c['status_5xx']}){errors} |"
+            row += [*_cols(other), f"{ratio:.2f}"]
+        rows.append(row)
+    title = (
+        f"\n{name}: {result['version']} ({result['family']}), load average (1 min) during the "
+        f"run {min(result['loadavg_1min']):.1f}-{max(result['loadavg_1min']):.1f}\n"
     )
+    return title + "\n" + markdown_table(head, rows, align="l" + "r" * (len(head) - 1))
+
+
+def _cols(c: dict) -> list[str]:
+    errors = f" +{c['transport_errors']} err" if c["transport_errors"] else ""
+    return [
+        f"{c['requests']:,}",
+        f"{c['texts_per_s']:,.1f}",
+        f"{c['p50_ms']:,.0f} / {c['p95_ms']:,.0f} / {c['p99_ms']:,.0f}",
+        f"{c['non_2xx']} ({c['status_5xx']}){errors}",
+    ]
 
 
 def _targets(families: dict) -> list[dict]:
@@ -522,11 +523,10 @@ def _target(name: str, what: str, met: bool, measured: str) -> dict:
 
 
 def _targets_markdown(targets: list[dict]) -> str:
-    lines = ["\n| model | target | measured | met |", "|---|---|---|---|"]
-    for t in targets:
-        verdict = "yes" if t["met"] else "**no**"
-        lines.append(f"| {t['model']} | {t['target']} | {t['measured']} | {verdict} |")
-    return "\n".join(lines)
+    rows = [
+        [t["model"], t["target"], t["measured"], "yes" if t["met"] else "**no**"] for t in targets
+    ]
+    return "\n" + markdown_table(["model", "target", "measured", "met"], rows)
 
 
 # --- soak ----------------------------------------------------------------------------------
@@ -661,20 +661,24 @@ def _descendants(pid: int) -> list[int]:
 
 def _soak_markdown(s: dict) -> str:
     load = s["load"]
-    lines = [
+    title = (
         f"\nsoak: {s['model']}, concurrency {s['concurrency']}, {s['seconds']:.0f} s, "
         f"{' and '.join(f'{n}-text' for n in s['sizes'])} requests; "
-        f"RSS of the service's process tree ({s['rss_source']})\n",
-        "| requests | texts/s | p50 / p95 / p99 ms | non-2xx | 5xx | transport errors | "
-        "RSS start | after 1 min | half-way | end | max |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        f"| {load['requests']:,} | {load['texts_per_s']:,.1f} | {load['p50_ms']:,.0f} / "
-        f"{load['p95_ms']:,.0f} / {load['p99_ms']:,.0f} | {load['non_2xx']} | "
-        f"{load['status_5xx']} | {load['transport_errors']} | {s['rss_mb_start']:,.0f} MB | "
-        f"{s['rss_mb_after_first_minute']:,.0f} MB | {s['rss_mb_half']:,.0f} MB | "
-        f"{s['rss_mb_end']:,.0f} MB | {s['rss_mb_max']:,.0f} MB |",
+        f"RSS of the service's process tree ({s['rss_source']})\n"
+    )
+    head = ["requests", "texts/s", "p50 / p95 / p99 ms", "non-2xx", "5xx", "transport errors"]
+    head += ["RSS start", "after 1 min", "half-way", "end", "max"]
+    rss = ("rss_mb_start", "rss_mb_after_first_minute", "rss_mb_half", "rss_mb_end", "rss_mb_max")
+    row = [
+        f"{load['requests']:,}",
+        f"{load['texts_per_s']:,.1f}",
+        f"{load['p50_ms']:,.0f} / {load['p95_ms']:,.0f} / {load['p99_ms']:,.0f}",
+        load["non_2xx"],
+        load["status_5xx"],
+        load["transport_errors"],
+        *(f"{s[key]:,.0f} MB" for key in rss),
     ]
-    return "\n".join(lines)
+    return title + "\n" + markdown_table(head, [row], align="r" * len(head))
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ from real_data_sets import load_jsonl_or_semeval, load_unlp  # noqa: E402
 from real_data_systems import SYSTEMS, fit_and_predict  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 
+from narrascope.metrics import f1_from_counts  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_UNLP = ROOT.parent / "shared/data/unlp2025/train.parquet"
 SEED = 13
@@ -157,17 +159,12 @@ def _metric(name: str, truth: np.ndarray, pred: np.ndarray, weights: np.ndarray)
     """The metric under each row of document weights (a bootstrap resample), vectorised."""
     tp_doc = (truth & pred).astype(np.float32)
     if name == "samples_f1":
-        denominator = truth.sum(1) + pred.sum(1)
-        f1 = np.divide(
-            2 * tp_doc.sum(1), denominator, out=np.zeros(len(truth)), where=denominator > 0
-        )
+        f1 = f1_from_counts(tp_doc.sum(1), pred.sum(1), truth.sum(1))
         return weights @ f1 / weights.sum(1)
     tp = weights @ tp_doc
     predicted = weights @ pred.astype(np.float32)
     support = weights @ truth.astype(np.float32)
-    f1 = np.divide(
-        2 * tp, predicted + support, out=np.zeros_like(tp), where=predicted + support > 0
-    )
+    f1 = f1_from_counts(tp, predicted, support)
     present = support > 0  # narrascope.metrics.macro_f1: the labels the gold part holds
     return (f1 * present).sum(1) / np.maximum(present.sum(1), 1)
 

@@ -30,6 +30,7 @@ import numpy as np
 
 from narrascope.data import load_documents, sha256_file
 from narrascope.encoders import EMBEDDED_E5
+from narrascope.metrics import f1_from_counts
 from narrascope.talking_points import (
     DEFAULT_CALIBRATION,
     DEFAULT_LIBRARY,
@@ -131,7 +132,7 @@ def _cross_validated_f1(scores: np.ndarray, gold: np.ndarray, folds: int = 5) ->
         threshold = calibrate(scores[rest], gold[rest]).threshold
         found = scores[held] >= threshold
         tp, predicted = tp + int((found & gold[held]).sum()), predicted + int(found.sum())
-    return 2 * tp / (predicted + int(gold.sum()))
+    return float(f1_from_counts(tp, predicted, int(gold.sum())))
 
 
 def _figures(c) -> dict:

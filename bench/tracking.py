@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from narrascope.files import read_jsonl
+
 ROOT = Path(__file__).resolve().parents[1]
 STREAM = ROOT / "data/stream/stream.jsonl"
 MEASURE = (
@@ -29,7 +31,7 @@ MEASURE = (
 
 
 def build_corpus(size: int, folder: Path) -> Path:
-    rows = [json.loads(line) for line in STREAM.read_text(encoding="utf-8").splitlines()]
+    rows = [row for _, row in read_jsonl(STREAM)]
     path = folder / f"corpus-{size}.jsonl"
     with open(path, "w", encoding="utf-8") as handle:
         for i in range(size):

@@ -8,11 +8,12 @@ Every figure below the YAML header is computed here; the prose sections are fixe
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
 from narrascope.data import load_documents, sha256_file
+from narrascope.files import read_jsonl
+from narrascope.markdown import table as markdown_table
 from narrascope.schema import OTHER
 from narrascope.taxonomy import Taxonomy
 
@@ -28,11 +29,7 @@ def render_card(root: Path) -> str:
         name: load_documents(root / path, taxonomy).documents for name, path in SPLITS.items()
     }
     docs = [d for part in splits.values() for d in part]
-    points = [
-        json.loads(line)
-        for line in (root / TALKING_POINTS).read_text("utf-8").splitlines()
-        if line.strip()
-    ]
+    points = [point for _, point in read_jsonl(root / TALKING_POINTS)]
     langs = sorted({d.lang for d in docs})
     countries = sorted({d.country or "??" for d in docs})
     return "\n".join(
@@ -195,9 +192,7 @@ def _source_types(docs):
 
 
 def _table(header, rows) -> str:
-    lines = ["| " + " | ".join(map(str, header)) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(str, row)) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
+    return markdown_table(header, rows) + "\n"
 
 
 def _pct(part: int, whole: int) -> str:

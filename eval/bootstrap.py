@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from narrascope.metrics import per_document_f1
+from narrascope.metrics import f1_from_counts, per_document_f1, ratio
 
 CONFIDENCE = 0.95
 
@@ -66,10 +66,6 @@ def resample_weights(n: int, settings: Settings) -> np.ndarray:
     return counts.reshape(settings.resamples, n).astype(float)
 
 
-def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    return np.divide(numerator, denominator, out=np.zeros_like(numerator), where=denominator > 0)
-
-
 def headline(counts: DocCounts, weights: np.ndarray) -> dict[str, np.ndarray]:
     """samples-, micro- and macro-F1 for every row of `weights` -> arrays of shape (rows,).
 
@@ -77,18 +73,18 @@ def headline(counts: DocCounts, weights: np.ndarray) -> dict[str, np.ndarray]:
     gold support > 0 (in that resample).
     """
     tp, gold, pred = weights @ counts.tp, weights @ counts.gold, weights @ counts.pred
-    per_label_f1 = _ratio(2 * tp, gold + pred)
+    per_label_f1 = f1_from_counts(tp, pred, gold)
     present = gold > 0
     return {
-        "samples_f1": _ratio(weights @ counts.f1, weights.sum(axis=1)),
-        "micro_f1": _ratio(2 * tp.sum(axis=1), gold.sum(axis=1) + pred.sum(axis=1)),
-        "macro_f1": _ratio((per_label_f1 * present).sum(axis=1), present.sum(axis=1).astype(float)),
+        "samples_f1": ratio(weights @ counts.f1, weights.sum(axis=1)),
+        "micro_f1": f1_from_counts(tp.sum(axis=1), pred.sum(axis=1), gold.sum(axis=1)),
+        "macro_f1": ratio((per_label_f1 * present).sum(axis=1), present.sum(axis=1).astype(float)),
     }
 
 
 def rate(flags: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """Share of flagged documents for every row of `weights`."""
-    return _ratio(weights @ flags.astype(float), weights.sum(axis=1))
+    return ratio(weights @ flags.astype(float), weights.sum(axis=1))
 
 
 def interval(samples: np.ndarray, settings: Settings) -> tuple[float, float]:

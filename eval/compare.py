@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from narrascope.artifact import utc_now, write_json
+from narrascope.artifact import utc_now
 from narrascope.eval.bootstrap import DocCounts, Settings, estimate, headline, resample_weights
-from narrascope.eval.groups import group_keys
+from narrascope.eval.groups import FPR_DIMENSIONS, group_keys, other_decision_disparity
 from narrascope.eval.predictions import Run, run_model
 from narrascope.eval.render import Page, Table, page_markdown
+from narrascope.files import write_json
 from narrascope.metrics import HEADLINE, LEVELS, aligned, gold_sets
 from narrascope.schema import Document
 
@@ -69,7 +70,23 @@ def compare(
                 for g in sorted(set(column))
             }
         report["levels"][level] = body
+    report["other_decision"] = {
+        "baseline": decision_gaps(docs, baseline, min_support),
+        "candidate": decision_gaps(docs, candidate, min_support),
+    }
     return report
+
+
+def decision_gaps(docs: list[Document], run: Run, min_support: int) -> dict:
+    """Between-group gaps of one model's Other-vs-narrative decision (FPR: news flagged as
+    propaganda), per language and country: `eval.groups.other_decision_disparity`."""
+    keys, gold_other = group_keys(docs), np.array([d.is_other for d in docs])
+    return {
+        dimension: other_decision_disparity(
+            gold_other, run.predicted_other, keys[dimension], min_support
+        )
+        for dimension in FPR_DIMENSIONS
+    }
 
 
 def compare_versions(
@@ -147,7 +164,34 @@ def comparison_page(report: dict) -> Page:
                 rows,
             )
         )
+    if "other_decision" in report:
+        page.tables.append(_decision_table(report["other_decision"]))
     return page
+
+
+GAP_FIGURES = {
+    "false_positive_rate": "FPR difference (news flagged)",
+    "equalized_odds": "equalized odds difference",
+}
+
+
+def _decision_table(decision: dict) -> Table:
+    rows = []
+    for dimension in decision["baseline"]:
+        old, new = decision["baseline"][dimension], decision["candidate"][dimension]
+        for key, name in GAP_FIGURES.items():
+            a, b = old[key].get("difference"), new[key].get("difference")
+            if a is None or b is None:
+                rows.append(
+                    [dimension, name, old[key].get("note", ""), new[key].get("note", ""), ""]
+                )
+                continue
+            rows.append([dimension, name, f"{a:.3f}", f"{b:.3f}", f"{b - a:+.3f}"])
+    return Table(
+        "Between-group gaps on the Other-vs-narrative decision (lower is fairer)",
+        ["dimension", "figure", "baseline", "candidate", "change"],
+        rows,
+    )
 
 
 def _row(dimension: str, group: str, fig: dict) -> list[str]:

@@ -1,7 +1,10 @@
 """Figures per group of documents (language, country, source type, language x country).
 
-Grouping is fairlearn's `MetricFrame` (point estimates, one metric function per headline figure);
-the bootstrap adds an interval to each group figure. Groups under `min_support` documents are kept
+Grouping is fairlearn's `MetricFrame` (point estimates, one metric function per headline figure,
+gold labels against predicted ones); the bootstrap adds an interval to each group figure. The
+Other-vs-narrative decision is also a binary classifier per group, so fairlearn's false-positive
+rate (ordinary news flagged) and true-positive rate give the between-group gaps and the
+equalized odds difference. Groups under `min_support` documents are kept
 and flagged `low_support`, and left out of the worst-group / gap views, where one document would
 otherwise decide the verdict.
 """
@@ -10,7 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from fairlearn.metrics import MetricFrame
+from fairlearn.metrics import (
+    MetricFrame,
+    equalized_odds_difference,
+    false_positive_rate,
+    true_positive_rate,
+)
 
 from narrascope.eval.bootstrap import (
     DocCounts,
@@ -89,25 +97,104 @@ def extremes(figures: dict, samples: dict, metric: str, settings: Settings, wors
 def other_false_positive_rates(
     docs: list[Document], predicted_other: np.ndarray, settings: Settings, min_support: int
 ) -> dict:
-    """Share of gold-`Other` documents (ordinary news) that the model flags with a narrative."""
+    """Share of gold-`Other` documents (ordinary news) that the model flags with a narrative,
+    overall and per language and country, and how far those rates differ between groups."""
     gold_other = np.array([d.is_other for d in docs])
-    flagged = ~predicted_other[gold_other]
-    keys = group_keys(docs)[gold_other]
-    out = {"documents": int(gold_other.sum()), "overall": _rate_figure(flagged, settings, 0)}
+    flagged = ~predicted_other
+    keys = group_keys(docs)
+    out = {
+        "documents": int(gold_other.sum()),
+        "overall": _rate_figure(flagged[gold_other], settings, 0),
+        "between_groups": {},
+    }
     for dimension in FPR_DIMENSIONS:
-        frame = MetricFrame(
-            metrics=lambda _, p: float(np.mean(p)) if len(p) else 0.0,
-            y_true=flagged,
-            y_pred=flagged,
-            sensitive_features=keys[dimension].reset_index(drop=True),
-        )
+        frame = other_decision_frame(gold_other, predicted_other, keys[dimension])
         column = keys[dimension].to_numpy()
-        groups = {
-            str(g): _rate_figure(flagged[column == g], settings, min_support, point=value)
-            for g, value in frame.by_group.items()
+        out[dimension] = {
+            str(g): _rate_figure(
+                flagged[gold_other & (column == g)],
+                settings,
+                min_support,
+                point=float(frame.by_group.loc[g, "false_positive_rate"]),
+            )
+            for g in sorted(set(column[gold_other]))
         }
-        out[dimension] = groups
+        out["between_groups"][dimension] = other_decision_disparity(
+            gold_other, predicted_other, keys[dimension], min_support
+        )
     return out
+
+
+# The Other-vs-narrative decision as a binary classifier: positive = "carries a narrative".
+# A false positive is ordinary news flagged as propaganda, a false negative propaganda missed.
+DECISION_METRICS = {
+    "false_positive_rate": false_positive_rate,
+    "true_positive_rate": true_positive_rate,
+}
+
+
+def other_decision_frame(gold_other, predicted_other, groups: pd.Series) -> MetricFrame:
+    """fairlearn's MetricFrame of the decision per group: y_true gold, y_pred the model's."""
+    return MetricFrame(
+        metrics=DECISION_METRICS,
+        y_true=~np.asarray(gold_other),
+        y_pred=~np.asarray(predicted_other),
+        sensitive_features=groups.reset_index(drop=True),
+    )
+
+
+def other_decision_disparity(gold_other, predicted_other, groups: pd.Series, min_support: int):
+    """Between-group gaps of the decision, fairlearn's `MetricFrame.difference`:
+
+    - `false_positive_rate`: the largest gap in news flagged, over groups with `min_support`
+      gold-Other documents (the rate needs only those);
+    - `equalized_odds`: fairlearn's equalized odds difference (the larger of the FPR and TPR
+      gaps), over groups with `min_support` documents on each side of the decision.
+    Smaller groups are left out: one document would set the gap.
+    """
+    gold_other, groups = np.asarray(gold_other), groups.reset_index(drop=True)
+    predicted_other = np.asarray(predicted_other)
+    news = pd.Series(gold_other).groupby(groups).sum()
+    propaganda = pd.Series(~gold_other).groupby(groups).sum()
+    with_news = [g for g in news.index if news[g] >= min_support]
+    both = [g for g in with_news if propaganda[g] >= min_support]
+    rows = {"false_positive_rate": with_news, "equalized_odds": both}
+    out: dict = {"min_support": min_support}
+    for name, chosen in rows.items():
+        out[name] = {"groups": sorted(str(g) for g in chosen)}
+        if len(chosen) < 2:
+            out[name]["note"] = _TOO_FEW[name]
+            continue
+        keep = groups.isin(chosen).to_numpy()
+        gap = _fpr_gap if name == "false_positive_rate" else _odds_gap
+        out[name].update(gap(gold_other[keep], predicted_other[keep], groups[keep]))
+    return out
+
+
+_TOO_FEW = {
+    "false_positive_rate": "fewer than two groups with enough gold-Other documents",
+    "equalized_odds": "fewer than two groups with enough documents on each side",
+}
+
+
+def _fpr_gap(gold_other, predicted_other, groups) -> dict:
+    frame = other_decision_frame(gold_other, predicted_other, groups)
+    fpr = frame.by_group["false_positive_rate"]
+    return {
+        "difference": round(float(frame.difference()["false_positive_rate"]), 6),
+        "highest": {"group": str(fpr.idxmax()), "value": round(float(fpr.max()), 6)},
+        "lowest": {"group": str(fpr.idxmin()), "value": round(float(fpr.min()), 6)},
+    }
+
+
+def _odds_gap(gold_other, predicted_other, groups) -> dict:
+    gaps = other_decision_frame(gold_other, predicted_other, groups).difference()
+    odds = equalized_odds_difference(~gold_other, ~predicted_other, sensitive_features=groups)
+    return {
+        "difference": round(float(odds), 6),
+        "false_positive_rate_difference": round(float(gaps["false_positive_rate"]), 6),
+        "true_positive_rate_difference": round(float(gaps["true_positive_rate"]), 6),
+    }
 
 
 def _rate_figure(flags: np.ndarray, settings: Settings, min_support: int, point=None) -> dict:

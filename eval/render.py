@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from narrascope.eval.groups import DIMENSIONS
 from narrascope.html import table as html_table
+from narrascope.markdown import table as markdown_table
 from narrascope.metrics import HEADLINE
 
 METRIC_NAMES = {"samples_f1": "samples-F1", "micro_f1": "micro-F1", "macro_f1": "macro-F1"}
@@ -57,6 +58,8 @@ def tables(report: dict) -> Page:
     page.tables.append(_bias(report))
     page.tables += [_groups(report, d) for d in DIMENSIONS]
     page.tables.append(_false_positives(report["other_false_positives"]))
+    if "between_groups" in report["other_false_positives"]:
+        page.tables.append(_decision_gaps(report["other_false_positives"]["between_groups"]))
     if "calibration" in report:
         page.tables.append(_calibration(report["calibration"]))
     if "counterfactual" in report:
@@ -131,6 +134,32 @@ def _false_positives(fpr: dict) -> Table:
         note=f"{fpr['documents']} documents carry no narrative; 'rate' is the share the model "
         "flagged with a narrative. A high rate for one country means its ordinary news is "
         "over-flagged, whatever the F1.",
+    )
+
+
+def _decision_gaps(between: dict) -> Table:
+    rows = []
+    for dimension, gaps in between.items():
+        fpr, odds = gaps["false_positive_rate"], gaps["equalized_odds"]
+        fpr_cells = (
+            [fpr["note"], ""]
+            if "note" in fpr
+            else [
+                f"{fpr['difference']:.3f}",
+                f"{fpr['highest']['group']} {fpr['highest']['value']:.3f} / "
+                f"{fpr['lowest']['group']} {fpr['lowest']['value']:.3f}",
+            ]
+        )
+        odds_cell = odds["note"] if "note" in odds else f"{odds['difference']:.3f}"
+        rows.append([dimension, ", ".join(fpr["groups"]), *fpr_cells, odds_cell])
+    return Table(
+        "Between-group gaps on the Other-vs-narrative decision",
+        ["dimension", "groups", "FPR difference", "highest / lowest FPR", "equalized odds diff."],
+        rows,
+        note="The decision 'carries a narrative' per document (fairlearn MetricFrame). FPR is the "
+        "share of ordinary news flagged as propaganda; its difference is the largest gap between "
+        "groups with enough gold-Other documents. Equalized odds is the larger of the FPR and "
+        "TPR gaps, over groups with enough documents on both sides.",
     )
 
 
@@ -236,15 +265,8 @@ def page_markdown(page: Page) -> str:
         if not table.rows:
             lines += ["(none)", ""]
             continue
-        lines.append("| " + " | ".join(table.header) + " |")
-        lines.append("|" + "---|" * len(table.header))
-        lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in table.rows]
-        lines.append("")
+        lines += [markdown_table(table.header, table.rows), ""]
     return "\n".join(lines)
-
-
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
 
 
 # -- HTML ------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from narrascope.artifact import utc_now, write_json
+from narrascope.artifact import utc_now
 from narrascope.eval.bootstrap import Settings
 from narrascope.eval.calibration import calibration
 from narrascope.eval.groups import (
@@ -32,6 +32,7 @@ from narrascope.eval.predictions import Run, run_model
 from narrascope.eval.probe import NameSets, probe
 from narrascope.eval.render import render_html, render_markdown
 from narrascope.eval.semeval import write_predictions
+from narrascope.files import write_json
 from narrascope.metrics import HEADLINE, LEVELS, aligned, gold_sets, per_label
 from narrascope.schema import Document
 

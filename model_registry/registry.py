@@ -29,6 +29,7 @@ from pathlib import Path
 from narrascope.artifact import read_manifest, utc_now
 from narrascope.data import file_hashes, sha256_file
 from narrascope.errors import ArtifactError, NarrascopeError
+from narrascope.files import read_jsonl, write_json
 
 ENV_ROOT = "NARRASCOPE_REGISTRY"
 _ALIAS_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -89,7 +90,7 @@ class Registry:
                     **facts,
                     "files": _hash_tree(staging / "artifact"),
                 }
-                _write_json_atomic(staging / "entry.json", entry)
+                write_json(staging / "entry.json", entry)
             except BaseException:
                 shutil.rmtree(staging, ignore_errors=True)  # no half-written version remains
                 raise
@@ -139,7 +140,7 @@ class Registry:
                     f"{version} is the target of {', '.join(pointing)}; move the alias first"
                 )
             archived = sorted(set(self.archived()) | {version}, key=lambda v: int(v[1:]))
-            _write_json_atomic(self.root / "archived.json", archived)
+            write_json(self.root / "archived.json", archived)
             self._log("archive", version=version, note=note)
         return version
 
@@ -271,7 +272,7 @@ class Registry:
         path = self.root / "events.jsonl"
         if not path.exists():
             return []
-        return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+        return [event for _, event in read_jsonl(path)]
 
     # -- internals -------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -288,7 +289,7 @@ class Registry:
         aliases = self.aliases()
         previous = aliases.get(alias)
         aliases[alias] = version
-        _write_json_atomic(self.root / "aliases.json", aliases)
+        write_json(self.root / "aliases.json", aliases)
         return previous
 
     def _next_version(self) -> str:
@@ -342,15 +343,6 @@ def check_files(folder: Path, expected: dict[str, str], what: str) -> None:
 
 def _hash_tree(folder: Path) -> dict[str, str]:
     return file_hashes(folder)
-
-
-def _write_json_atomic(path: Path, data) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2, ensure_ascii=False, sort_keys=True)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 def _make_read_only(folder: Path) -> None:

@@ -23,12 +23,6 @@ TAXONOMY = "taxonomy.yaml"
 MODEL_CARD = "README.md"
 
 
-def write_json(path: Path, data) -> None:
-    path.write_text(
-        json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8"
-    )
-
-
 def read_manifest(directory: str | Path) -> dict:
     path = Path(directory) / MANIFEST
     if not path.is_file():

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from narrascope.errors import DataError
+from narrascope.files import parse_jsonl, read_text
 from narrascope.schema import OTHER, Document
 from narrascope.taxonomy import Taxonomy
 
@@ -60,21 +60,13 @@ def load_documents(
     return _validate_rows(rows, str(path), taxonomy, skip_invalid)
 
 
-def _read_text(path: Path) -> str:
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise DataError(f"invalid UTF-8 at byte {exc.start}", file=str(path), line=line) from None
-
-
 def _jsonl_rows(path: Path):
     # Decoded whole first: an invalid UTF-8 byte is located exactly (line and byte).
-    yield from _jsonl_stream(_read_text(path).splitlines(), path)
+    yield from parse_jsonl(read_text(path).splitlines(), str(path))
 
 
 def _csv_rows(path: Path):
-    reader = csv.DictReader(_read_text(path).splitlines())
+    reader = csv.DictReader(read_text(path).splitlines())
     for row in reader:
         yield reader.line_num, _csv_record(row, reader.line_num, str(path))
 
@@ -136,7 +128,8 @@ def iter_document_batches(path: str | Path, batch_size: int = 512):
         raise DataError("streaming reads .jsonl or .csv", file=str(path))
     batch: list[Document] = []
     with open(path, encoding="utf-8", newline="") as handle:
-        rows = _csv_stream(handle) if path.suffix.lower() == ".csv" else _jsonl_stream(handle, path)
+        csv_file = path.suffix.lower() == ".csv"
+        rows = _csv_stream(handle) if csv_file else parse_jsonl(handle, str(path))
         for number, row in rows:
             if isinstance(row, DataError):
                 raise row
@@ -146,28 +139,6 @@ def iter_document_batches(path: str | Path, batch_size: int = 512):
                 batch = []
     if batch:
         yield batch
-
-
-def _jsonl_stream(handle, path: Path):
-    number = 0
-    try:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, DataError(f"malformed JSON: {exc.msg}", file=str(path), line=number)
-                continue
-            if not isinstance(row, dict):
-                yield (
-                    number,
-                    DataError("each line must be a JSON object", file=str(path), line=number),
-                )
-                continue
-            yield number, row
-    except UnicodeDecodeError:
-        yield number + 1, DataError("invalid UTF-8", file=str(path), line=number + 1)
 
 
 def _csv_stream(handle):
@@ -264,14 +235,14 @@ def _semeval_unlabelled_rows(folder: Path, lang: str):
         return
     for number, path in enumerate(sorted(p for p in texts.iterdir() if p.is_file()), 1):
         try:
-            yield number, {"id": path.name, "text": _read_text(path), "lang": lang}
+            yield number, {"id": path.name, "text": read_text(path), "lang": lang}
         except DataError as err:
             yield number, err
 
 
 def _semeval_rows(folder: Path, taxonomy: Taxonomy, lang: str):
     annotations = folder / SEMEVAL_ANNOTATIONS
-    for number, line in enumerate(_read_text(annotations).splitlines(), 1):
+    for number, line in enumerate(read_text(annotations).splitlines(), 1):
         if not line.strip():
             continue
         parts = line.rstrip("\n").split("\t")
@@ -314,7 +285,7 @@ def _semeval_rows(folder: Path, taxonomy: Taxonomy, lang: str):
             )
             continue
         try:
-            text = _read_text(text_path)
+            text = read_text(text_path)
         except DataError as err:
             yield number, err
             continue

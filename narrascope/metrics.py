@@ -4,6 +4,11 @@
 - At subnarrative level a narrative with no subnarrative counts as "<narrative>.Other".
 - samples-F1 = per-document F1 averaged over documents, zero_division=0.
 - macro-F1 = mean F1 over labels with support > 0 in the gold data; micro-F1 pools counts.
+
+Every F1 in the project (these figures, the bootstrap's resampled ones, threshold tuning, the
+benchmarks) goes through `f1_from_counts`, and every "best threshold on a grid" through
+`best_threshold`, so one convention holds everywhere; tests/test_metrics_oracle.py checks the
+figures against scikit-learn's `f1_score`.
 """
 
 from __future__ import annotations
@@ -37,25 +42,40 @@ def binarise(sets: Sequence[frozenset[str]], labels: Sequence[str]) -> np.ndarra
     return matrix
 
 
+def ratio(numerator, denominator) -> np.ndarray:
+    """numerator / denominator elementwise, 0 where the denominator is 0 (zero_division=0).
+
+    The dtype follows the inputs (float32 counts stay float32), so a caller's figures do not
+    change by being routed here.
+    """
+    numerator, denominator = np.asarray(numerator), np.asarray(denominator)
+    dtype = np.result_type(numerator, denominator, 1.0)
+    out = np.zeros(np.broadcast_shapes(numerator.shape, denominator.shape), dtype=dtype)
+    return np.divide(numerator, denominator, out=out, where=denominator > 0)
+
+
+def f1_from_counts(tp, predicted, support) -> np.ndarray:
+    """2 tp / (predicted + support), 0 where nothing is gold or predicted: the one F1 formula.
+
+    Counts may be arrays of any matching shape (per row, per label, per bootstrap resample) and
+    may be weighted (a resample's document counts); `float()` the result for a scalar.
+    """
+    tp, predicted, support = np.asarray(tp), np.asarray(predicted), np.asarray(support)
+    return ratio(2 * tp, predicted + support)
+
+
 def per_document_f1(truth: np.ndarray, pred: np.ndarray) -> np.ndarray:
     """F1 of each row; 0 where both sets are empty (zero_division=0)."""
-    tp = (truth & pred).sum(axis=1)
-    denominator = truth.sum(axis=1) + pred.sum(axis=1)
-    return np.divide(2 * tp, denominator, out=np.zeros(len(truth)), where=denominator > 0)
+    return f1_from_counts((truth & pred).sum(axis=1), pred.sum(axis=1), truth.sum(axis=1))
 
 
 def per_label(truth: np.ndarray, pred: np.ndarray) -> dict[str, np.ndarray]:
     tp = (truth & pred).sum(axis=0).astype(float)
     predicted, support = pred.sum(axis=0).astype(float), truth.sum(axis=0).astype(float)
-    precision = np.divide(tp, predicted, out=np.zeros_like(tp), where=predicted > 0)
-    recall = np.divide(tp, support, out=np.zeros_like(tp), where=support > 0)
-    f1 = np.divide(
-        2 * tp, predicted + support, out=np.zeros_like(tp), where=(predicted + support) > 0
-    )
     return {
-        "precision": precision,
-        "recall": recall,
-        "f1": f1,
+        "precision": ratio(tp, predicted),
+        "recall": ratio(tp, support),
+        "f1": f1_from_counts(tp, predicted, support),
         "support": support,
         "predicted": predicted,
     }
@@ -66,14 +86,30 @@ def samples_f1(truth: np.ndarray, pred: np.ndarray) -> float:
 
 
 def micro_f1(truth: np.ndarray, pred: np.ndarray) -> float:
-    pooled = float(truth.sum() + pred.sum())
-    return 2 * float((truth & pred).sum()) / pooled if pooled else 0.0
+    return float(f1_from_counts((truth & pred).sum(), pred.sum(), truth.sum()))
 
 
 def macro_f1(truth: np.ndarray, pred: np.ndarray) -> float:
     stats = per_label(truth, pred)
     present = stats["support"] > 0
     return float(stats["f1"][present].mean()) if present.any() else 0.0
+
+
+def best_threshold(truth: np.ndarray, scores: np.ndarray, grid: np.ndarray) -> float:
+    """The value of `grid` (ascending) at which `scores >= t` has the best micro-F1 against
+    `truth` (any shape, pooled); ties go to the higher threshold (fewer, surer positives)."""
+    truth = np.asarray(truth, dtype=bool)
+    support = truth.sum()
+    f1 = []
+    for t in grid:
+        predicted = scores >= t
+        f1.append(float(f1_from_counts((truth & predicted).sum(), predicted.sum(), support)))
+    return best_on_grid(grid, f1)
+
+
+def best_on_grid(grid: np.ndarray, figures) -> float:
+    """The grid value (ascending grid) whose figure is largest; ties go to the higher value."""
+    return float(grid[len(grid) - 1 - int(np.argmax(np.asarray(figures)[::-1]))])
 
 
 HEADLINE = {"samples_f1": samples_f1, "micro_f1": micro_f1, "macro_f1": macro_f1}

@@ -17,8 +17,9 @@ import re
 import unicodedata
 from pathlib import Path
 
-from narrascope.data import SEMEVAL_ANNOTATIONS, _read_text, semeval_language_folders
+from narrascope.data import SEMEVAL_ANNOTATIONS, semeval_language_folders
 from narrascope.errors import DataError
+from narrascope.files import read_text
 from narrascope.schema import OTHER
 from narrascope.taxonomy import Taxonomy
 
@@ -34,7 +35,7 @@ def collect_labels(folders: list[str | Path]) -> tuple[set[str], set[str]]:
     if not files:
         raise DataError(f"no {SEMEVAL_ANNOTATIONS} found", file=", ".join(map(str, folders)))
     for path in files:
-        for number, line in enumerate(_read_text(path).splitlines(), 1):
+        for number, line in enumerate(read_text(path).splitlines(), 1):
             if not line.strip():
                 continue
             parts = line.split("\t")

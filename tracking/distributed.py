@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from narrascope.files import atomic_path
 from narrascope.tracking.score import PARTS, score_batch
 
 
@@ -37,10 +38,9 @@ def _score_file(path: str, registry_root: str, ref: str, out_dir: str, batch_siz
     if not tables:
         return 0
     target = Path(out_dir) / PARTS / f"part-{Path(path).stem}.parquet"
-    tmp = target.with_suffix(".parquet.tmp")
     table = pa.concat_tables(tables)
-    pq.write_table(table, tmp)
-    tmp.rename(target)
+    with atomic_path(target) as tmp:
+        pq.write_table(table, tmp)
     return table.num_rows
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from narrascope.files import write_text
 from narrascope.tracking.coordination import (
     CoordinationSettings,
     detect_coordination,
@@ -167,4 +168,6 @@ def _talking_points(out_dir: Path, matcher) -> list[dict]:
 
 
 def _write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    # Not files.write_json: these keep their insertion order and compact indent (the dashboard
+    # and `share export` read them back), and `default=str` writes dates; atomic all the same.
+    write_text(path, json.dumps(data, ensure_ascii=False, indent=1, default=str))

@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from narrascope.data import iter_document_batches
+from narrascope.files import atomic_path
 from narrascope.schema import Document
 
 PARTS = "predictions"
@@ -98,9 +99,8 @@ def score_corpus(predictor, source: str | Path, out_dir: str | Path, batch_size:
             continue
         table = score_batch(predictor, todo)
         target = out_dir / PARTS / f"part-{part:05d}.parquet"
-        tmp = target.with_suffix(".parquet.tmp")
-        pq.write_table(table, tmp)
-        tmp.rename(target)  # whole parts only: an interrupted run resumes cleanly
+        with atomic_path(target) as tmp:  # whole parts only: an interrupted run resumes cleanly
+            pq.write_table(table, tmp)
         done.update(d.id for d in todo)
         part += 1
         counts["scored"] += len(todo)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from narrascope.data import iter_document_batches
 from narrascope.errors import DataError
+from narrascope.files import read_jsonl
 from narrascope.share.stix import BundleBuilder, results_bundle, type_counts, write_bundle
 from narrascope.talking_points import TalkingPointLibrary
 from narrascope.taxonomy import Taxonomy
@@ -89,25 +90,14 @@ def export_results(
     `narrascope predict` output): narratives, talking points matched, counts."""
     path = Path(results_path)
     results = []
-    for number, line in enumerate(_lines(path), 1):
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"invalid JSON: {exc.msg}", file=str(path), line=number) from None
-        if not isinstance(row, dict) or not isinstance(row.get("narratives"), list):
+    for number, row in read_jsonl(path):
+        if not isinstance(row.get("narratives"), list):
             raise DataError("needs a 'narratives' list", file=str(path), line=number)
         results.append({**row, "id": row.get("id") or f"{path.stem}-{number}"})
     taxonomy = Taxonomy.load(taxonomy_path)
     library = TalkingPointLibrary.load(talking_points or ["data/talking_points.jsonl"])
     bundle = results_bundle(taxonomy, library, results, tlp, now)
     return ExportResult(write_bundle(bundle, out), type_counts(bundle))
-
-
-def _lines(path: Path) -> list[str]:
-    try:
-        return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(f"cannot read predictions: {exc}", file=str(path)) from None
 
 
 def _read_json(path: Path, missing: str | None):

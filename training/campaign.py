@@ -12,7 +12,6 @@ Everything is written under <workdir>; nothing else is touched.
 
 from __future__ import annotations
 
-import json
 import random
 from collections import defaultdict
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import yaml
 
 from narrascope.data import load_documents
 from narrascope.errors import DataError
+from narrascope.files import write_jsonl
 from narrascope.schema import Document
 from narrascope.talking_points import TalkingPointLibrary
 from narrascope.taxonomy import Taxonomy, apply_patch
@@ -78,13 +78,11 @@ def prepare(
     docs = load_documents(data, taxonomy).documents  # stops at the first bad record, located
     _refuse_reused_ids(docs, existing_data, taxonomy, str(data))
     points, new_points = _merge_talking_points(base_talking_points, talking_points, taxonomy)
-    (workdir / "talking_points.jsonl").write_text(
-        "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in points), encoding="utf-8"
-    )
+    write_jsonl(workdir / "talking_points.jsonl", points)
     train, test = split(docs, held_out, seed)
     campaign = Campaign(name, workdir, taxonomy, train, test, new_points)
     for path, part in ((campaign.train_path, train), (campaign.test_path, test)):
-        path.write_text("".join(_jsonl(d) for d in part), encoding="utf-8")
+        write_jsonl(path, (d.model_dump(mode="json") for d in part))
     return campaign
 
 
@@ -139,7 +137,3 @@ def _read_yaml(path) -> dict:
         return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise DataError(f"cannot read: {exc}", file=str(path)) from None
-
-
-def _jsonl(doc: Document) -> str:
-    return json.dumps(doc.model_dump(mode="json"), ensure_ascii=False) + "\n"

@@ -5,22 +5,29 @@ from __future__ import annotations
 from pathlib import Path
 
 from narrascope.artifact import MODEL_CARD
+from narrascope.markdown import table as markdown_table
 from narrascope.taxonomy import Taxonomy
 
 
 def write_model_card(directory: Path, manifest: dict, taxonomy: Taxonomy) -> None:
     validation = manifest["metrics"]["validation"]
     data = manifest["data"]
-    rows = "\n".join(
-        f"| {level} | {f['samples_f1']:.3f} | {f['micro_f1']:.3f} | {f['macro_f1']:.3f} |"
-        for level, f in validation.items()
-        if level in ("narratives", "subnarratives")
+    figures = markdown_table(
+        ["level", "samples-F1", "micro-F1", "macro-F1"],
+        [
+            [level, f"{f['samples_f1']:.3f}", f"{f['micro_f1']:.3f}", f"{f['macro_f1']:.3f}"]
+            for level, f in validation.items()
+            if level in ("narratives", "subnarratives")
+        ],
     )
     files = ", ".join(f"`{p}` `{h[:12]}`" for p, h in data["files"].items())
     langs = ", ".join(f"{k} ({v})" for k, v in data["per_language"].items())
-    label_rows = "\n".join(
-        f"| `{lab}` | {taxonomy.node(lab).label} | {manifest['thresholds'][lab]:.2f} |"
-        for lab in manifest["labels"]
+    labels = markdown_table(
+        ["id", "label", "threshold"],
+        [
+            [f"`{lab}`", taxonomy.node(lab).label, f"{manifest['thresholds'][lab]:.2f}"]
+            for lab in manifest["labels"]
+        ],
     )
     text = f"""# Model card: {manifest["model_id"]}
 
@@ -41,9 +48,7 @@ narrative (`Other`). Files and sha256: {files}.
 ## Validation ({validation["kind"]}, {validation["documents"]} documents; SemEval-2025 Task 10
 conventions: samples-F1 averages per-document F1 with zero_division=0, `Other` counts as a label)
 
-| level | samples-F1 | micro-F1 | macro-F1 |
-|---|---|---|---|
-{rows}
+{figures}
 
 Held-out figures per language are in the evaluation report, not here.
 
@@ -55,8 +60,6 @@ frequent errors.
 
 ## Labels and thresholds
 
-| id | label | threshold |
-|---|---|---|
-{label_rows}
+{labels}
 """
     (directory / MODEL_CARD).write_text(text, encoding="utf-8")

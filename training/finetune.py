@@ -25,6 +25,7 @@ from tqdm.auto import tqdm
 
 from narrascope.families.encoder_linear import build_encoder
 from narrascope.families.finetuned import WORD_EMBEDDINGS, FineTunedModel
+from narrascope.files import atomic_path
 from narrascope.training.config import TrainConfig
 from narrascope.training.encoder_linear import encoder_spec, fit_encoder_heads
 
@@ -318,9 +319,8 @@ def _set_attention_dropout(model, probability: float) -> None:
 def _save(tensors: dict, path: Path) -> None:
     from safetensors.torch import save_file
 
-    tmp = path.with_name(path.name + ".tmp")
-    save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp))
-    tmp.replace(path)  # a crash mid-write never leaves a torn checkpoint
+    with atomic_path(path) as tmp:  # a crash mid-write never leaves a torn checkpoint
+        save_file({k: v.contiguous() for k, v in tensors.items()}, str(tmp))
 
 
 def _optimizer_state(optimizer, named: dict) -> dict:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from narrascope.metrics import best_on_grid, best_threshold, f1_from_counts
 from narrascope.training.config import ThresholdConfig
 
 _SWEEPS = 2  # coordinate-ascent passes for samples_f1; a third changed nothing on UNLP
@@ -61,8 +62,7 @@ def shrink(tuned: np.ndarray, target, positives: np.ndarray, weight: float) -> n
 
 def global_threshold(y: np.ndarray, scores: np.ndarray, grid: np.ndarray) -> float:
     """The one grid threshold with the best micro-F1 over every label at once."""
-    f1 = [_f1(y.ravel(), scores.ravel() >= t) for t in grid]
-    return float(grid[len(grid) - 1 - int(np.argmax(f1[::-1]))])
+    return best_threshold(y.ravel(), scores.ravel(), grid)
 
 
 def _best_for_label(truth, scores, grid, cfg: ThresholdConfig) -> float:
@@ -75,8 +75,7 @@ def _best_for_label(truth, scores, grid, cfg: ThresholdConfig) -> float:
             ):
                 return float(t)
         return float(grid[-1])
-    f1 = [_f1(truth, scores >= t) for t in grid]
-    return float(grid[len(grid) - 1 - int(np.argmax(f1[::-1]))])  # ties -> the higher
+    return best_threshold(truth, scores, grid)
 
 
 def _samples_f1_ascent(y, scores, thresholds, grid, tunable) -> np.ndarray:
@@ -91,12 +90,9 @@ def _samples_f1_ascent(y, scores, thresholds, grid, tunable) -> np.ndarray:
             rest_pred = pred.sum(axis=1) - pred[:, j]
             on = scores[:, j][:, None] >= grid[None, :]
             tp = rest_tp[:, None] + (y[:, j][:, None] & on)
-            denominator = gold[:, None] + rest_pred[:, None] + on
-            f1 = np.divide(2 * tp, denominator, out=np.zeros(on.shape), where=denominator > 0)
-            mean = f1.mean(axis=0)
-            best = len(grid) - 1 - int(np.argmax(mean[::-1]))
-            thresholds[j] = grid[best]
-            pred[:, j] = scores[:, j] >= grid[best]
+            f1 = f1_from_counts(tp, rest_pred[:, None] + on, gold[:, None])
+            thresholds[j] = best_on_grid(grid, f1.mean(axis=0))
+            pred[:, j] = scores[:, j] >= thresholds[j]
     return thresholds
 
 
@@ -140,9 +136,3 @@ def _without_shrinkage(cfg: ThresholdConfig) -> ThresholdConfig:
     from dataclasses import replace
 
     return replace(cfg, shrinkage=0.0)
-
-
-def _f1(truth: np.ndarray, predicted: np.ndarray) -> float:
-    tp = float(np.sum(truth & predicted))
-    denominator = float(truth.sum() + predicted.sum())
-    return 2 * tp / denominator if denominator else 0.0

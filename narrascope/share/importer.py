@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from stix2.exceptions import STIXError
 
 from narrascope.errors import DataError
+from narrascope.files import write_jsonl
 from narrascope.schema import Document
 from narrascope.share.stix import COUNT_TYPE, NARRATIVE_TYPE, PHRASING_PATTERN
 from narrascope.talking_points import TalkingPoint, TalkingPointLibrary
@@ -206,9 +207,9 @@ def write_import(result: ImportResult, out_dir: str | Path, base: TalkingPointLi
             )
     out_dir.mkdir(parents=True, exist_ok=True)
     points_path = out_dir / "talking_points.jsonl"
-    _write_jsonl(points_path, [p.to_dict() for p in new])
+    write_jsonl(points_path, [p.to_dict() for p in new])
     documents_path = out_dir / "documents.jsonl"
-    _write_jsonl(documents_path, result.documents)
+    write_jsonl(documents_path, result.documents)
     summary = {
         "source": result.source,
         "objects": result.types,
@@ -221,9 +222,3 @@ def write_import(result: ImportResult, out_dir: str | Path, base: TalkingPointLi
     summary_path = out_dir / "import.json"
     summary_path.write_text(json.dumps(summary, indent=1, ensure_ascii=False), encoding="utf-8")
     return Written(points_path, documents_path, summary_path, [p.id for p in new], known)
-
-
-def _write_jsonl(path: Path, rows: list[dict]) -> None:
-    path.write_text(
-        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
-    )

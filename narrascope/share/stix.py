@@ -39,6 +39,7 @@ from stix2.properties import (
 )
 
 from narrascope.errors import DataError
+from narrascope.files import write_text
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://narrascope.invalid/stix")
 # `created` of objects with no date of their own (taxonomy nodes, undated talking points).
@@ -338,10 +339,7 @@ class BundleBuilder:
 def write_bundle(bundle: stix2.Bundle, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(bundle.serialize(pretty=True, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(path)  # a reader never sees half a bundle
-    return path
+    return write_text(path, bundle.serialize(pretty=True, ensure_ascii=False))
 
 
 def type_counts(bundle) -> dict[str, int]:
