@@ -90,3 +90,34 @@ def test_per_language_thresholds_reach_the_predictor(tmp_path, root, fast_config
     # A caller's override wins over every tuned threshold, per language or not.
     assert predictor._cut_for(lang, predictor.thresholds, 0.3) is predictor.thresholds
     assert predictor._cut_for("xx", predictor.thresholds, None) is predictor.thresholds
+
+
+def test_narrative_thresholds_fitted_to_the_strict_decoder():
+    """A narrative whose positives all score 0.35 under a 0.6 threshold leaves its documents
+    with no narrative (so Other); fitting to the decoder lowers it, and never lowers F1."""
+    from narrascope.training.thresholds import fit_narratives_to_decoder
+
+    rng = np.random.default_rng(0)
+    n = 200
+    y = np.zeros((n, 3), dtype=bool)  # columns: narrative A, narrative B, Other
+    y[:80, 0] = True
+    y[80:120, 1] = True
+    y[120:, 2] = True
+    scores = rng.uniform(0.0, 0.2, size=(n, 3))
+    scores[:80, 0] = 0.35
+    scores[80:120, 1] = 0.8
+    scores[120:, 2] = 0.7
+    start = np.array([0.6, 0.5, 0.5])
+    grid = tuple(round(0.05 * i, 2) for i in range(3, 19))
+    fitted = fit_narratives_to_decoder(y, scores, start, np.array([0, 1]), 2, grid)
+
+    def decoded_f1(t):
+        gate = scores[:, 2] < t[2]
+        pred = (scores[:, :2] >= t[:2]) & gate[:, None]
+        empty = ~pred.any(axis=1)
+        tp = (pred & y[:, :2]).sum(axis=1)
+        f1 = 2 * tp / np.maximum(pred.sum(axis=1) + y[:, :2].sum(axis=1), 1)
+        return float(np.where(empty, y[:, 2], f1).mean())
+
+    assert fitted[0] <= 0.35 and fitted[2] == start[2]  # Other's threshold is left alone
+    assert decoded_f1(fitted) > decoded_f1(start) + 0.3

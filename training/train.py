@@ -44,7 +44,11 @@ from narrascope.schema import OTHER, Document
 from narrascope.taxonomy import Taxonomy
 from narrascope.training.card import write_model_card
 from narrascope.training.config import TrainConfig
-from narrascope.training.thresholds import tune_language_thresholds, tune_thresholds
+from narrascope.training.thresholds import (
+    fit_narratives_to_decoder,
+    tune_language_thresholds,
+    tune_thresholds,
+)
 
 
 def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> Path:
@@ -65,6 +69,15 @@ def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> P
     # families, a held-out validation part for fine-tuning. Thresholds are tuned on them.
     val_idx, val_scores = trainer.validate(texts, y)
     thresholds = tune_thresholds(y[val_idx], val_scores, config.thresholds)
+    if config.thresholds.fit_to_decoder:
+        thresholds = fit_narratives_to_decoder(
+            y[val_idx],
+            val_scores,
+            thresholds,
+            decoder.narratives,
+            decoder.other,
+            config.thresholds.grid,
+        )
     validation = _validation_metrics(
         [docs[i] for i in val_idx], val_scores, thresholds, decoder, trainer.validation_kind
     )
