@@ -678,7 +678,7 @@ def _serve(args, registry) -> int:
 
 def _predict(args, registry) -> int:
     if args.format == "semeval":
-        return _predict_semeval(args)
+        return _predict_semeval(args, registry)
     predictor = registry.load(args.model)
     texts, langs = list(args.texts), [None] * len(args.texts)
     if args.file:
