@@ -13,9 +13,12 @@ from narrascope.training.train import train
 # (config, overall narratives floor, per-language floor, subnarratives floor), each set below
 # the figures measured when it was written (README): linear 0.592 / 0.47 / 0.505,
 # encoder_linear 0.849 / 0.686 / 0.818, finetuned 0.881 / 0.706 / 0.851 (about 2.5 minutes).
+# Since issue 12 no narrative is forced below its threshold, which costs recall on this corpus
+# (bench/RESULTS.md, "Decoding rule"): encoder_linear 0.768 / 0.569 (zh) / 0.754, finetuned
+# 0.803 / 0.647 / 0.780; encoder_linear's per-language floor moved from 0.6 to 0.5 with it.
 FLOORS = [
     ("configs/linear.yaml", 0.5, 0.35, 0.4),
-    ("configs/encoder_linear.yaml", 0.75, 0.6, 0.7),
+    ("configs/encoder_linear.yaml", 0.75, 0.5, 0.7),
     ("configs/finetuned.yaml", 0.78, 0.6, 0.72),
 ]
 
