@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from narrascope.schema import check_language_code, require_text
+from narrascope.serving.settings import service_settings
 
-MAX_TEXTS = int(os.environ.get("NARRASCOPE_MAX_TEXTS", "64"))
-MAX_CHARS = int(os.environ.get("NARRASCOPE_MAX_CHARS", "20000"))
-MAX_DOCUMENT_CHARS = int(os.environ.get("NARRASCOPE_MAX_DOCUMENT_CHARS", "100000"))
-MAX_SENTENCES = int(os.environ.get("NARRASCOPE_MAX_SENTENCES", "400"))
-# Bodies are refused before they are parsed: JSON escapes can take ~6 bytes per character.
-MAX_BODY_BYTES = int(
-    os.environ.get(
-        "NARRASCOPE_MAX_BODY_BYTES", str(max(MAX_TEXTS * MAX_CHARS, MAX_DOCUMENT_CHARS) * 6 + 65536)
-    )
-)
+_LIMITS = service_settings()  # constraints of the models below (see serving/settings.py)
+MAX_TEXTS = _LIMITS.max_texts
+MAX_CHARS = _LIMITS.max_chars
+MAX_DOCUMENT_CHARS = _LIMITS.max_document_chars
+MAX_SENTENCES = _LIMITS.max_sentences
+MAX_BODY_BYTES = _LIMITS.body_limit
 MAX_TOP_K = 20
 
 EXAMPLE = {

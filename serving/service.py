@@ -56,6 +56,7 @@ from narrascope.serving.schemas import (
     SpanOut,
     StixBundleOut,
 )
+from narrascope.serving.settings import ServiceSettings, service_settings
 from narrascope.share.stix import bundle_json, results_bundle
 from narrascope.talking_points import TalkingPointLibrary
 from narrascope.text import split_sentences
@@ -63,16 +64,9 @@ from narrascope.text import split_sentences
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 api = FastAPI(title="narrascope model info")
 
-# Up to 64 texts per model call. No waiting for a batch to fill: texts that arrive while the
-# model is busy form the next batch (measured: a 5 ms wait doubled single-text p50 at low load).
-BATCH_SIZE = int(os.environ.get("NARRASCOPE_BATCH_SIZE", "64"))
-BATCH_WAIT_MS = float(os.environ.get("NARRASCOPE_BATCH_WAIT_MS", "0"))
-# Worker processes, each with its own model. `narrascope serve` picks one per core for the
-# linear family (single-threaded scikit-learn) and one for encoder families (torch already
-# spreads one call over every core).
-WORKERS = int(os.environ.get("NARRASCOPE_WORKERS", "1"))
-# The model thread owns the CPU: torch gets every core unless told otherwise.
-TORCH_THREADS = int(os.environ.get("NARRASCOPE_TORCH_THREADS", str(os.cpu_count() or 1)))
+# Every NARRASCOPE_* variable (serving/settings.py). What the decorator and the middleware need
+# is read here, at import; what is served is read again when each worker starts.
+SETTINGS = service_settings()
 EVIDENCE_SPANS = 3
 REQUEST_ID_HEADER = "x-request-id"
 
@@ -88,41 +82,39 @@ TEXTS = Counter(
 )
 
 
-def load_predictor():
+def load_predictor(settings: ServiceSettings):
     """The pinned version, from BentoML's model store or the registry."""
-    tag = os.environ.get("NARRASCOPE_BENTO_MODEL")
-    if tag:
-        return load_from_bentoml(tag)
-    registry = Registry()
-    version = registry.resolve(os.environ.get("NARRASCOPE_MODEL", "production"))
-    return registry.load(version)
+    if settings.bento_model:
+        return load_from_bentoml(settings.bento_model)
+    registry = Registry(settings.registry)
+    return registry.load(registry.resolve(settings.model))
 
 
-def load_talking_points():
+def load_talking_points(settings: ServiceSettings):
     """The talking-point bundle $NARRASCOPE_TALKING_POINTS names, or None when it is unset."""
-    spec = os.environ.get("NARRASCOPE_TALKING_POINTS", "").strip()
-    return resolve_talking_points(spec) if spec else None
+    spec = settings.talking_points.strip()
+    return resolve_talking_points(spec, settings.registry) if spec else None
 
 
-@bentoml.service(name="narrascope", workers=WORKERS, traffic={"timeout": 60})
+@bentoml.service(name="narrascope", workers=SETTINGS.workers, traffic={"timeout": 60})
 @bentoml.asgi_app(api, path="/v1")
 class Narrascope:
     def __init__(self) -> None:
-        self.predictor = load_predictor()  # once per worker
+        settings = ServiceSettings.from_env()  # once per worker
+        self.predictor = load_predictor(settings)
         self.version = self.predictor.version
         if "torch" in sys.modules:  # encoder families; a linear model never imports torch
-            sys.modules["torch"].set_num_threads(TORCH_THREADS)
+            sys.modules["torch"].set_num_threads(settings.torch_threads)
         model_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model")
-        self.scores = MicroBatcher(self.predictor.scores, BATCH_SIZE, BATCH_WAIT_MS, model_thread)
-        bundle = load_talking_points()
+        batching = (settings.batch_size, settings.batch_wait_ms, model_thread)
+        self.scores = MicroBatcher(self.predictor.scores, *batching)
+        bundle = load_talking_points(settings)
         matcher = bundle.matcher() if bundle is not None else None
         self.library = bundle.library if bundle is not None else TalkingPointLibrary()
         # which library answers, for GET /v1/model (None: talking points are off)
         self.talking_points_served = bundle.describe() if bundle is not None else None
         self.talking_points = (
-            MicroBatcher(_match_dicts(matcher), BATCH_SIZE, BATCH_WAIT_MS, model_thread)
-            if matcher is not None
-            else None
+            MicroBatcher(_match_dicts(matcher), *batching) if matcher is not None else None
         )
 
     @bentoml.api(route="/v1/predict", input_spec=PredictRequest, output_spec=PredictResponse)
@@ -285,6 +277,6 @@ def _request_id(ctx) -> str:
 
 # Starlette runs the first-added middleware outermost: auth, then the body limit, then
 # JSON-only bodies and the one error shape.
-Narrascope.add_asgi_middleware(BearerAuth, token=os.environ.get("NARRASCOPE_API_TOKEN"))
+Narrascope.add_asgi_middleware(BearerAuth, token=SETTINGS.api_token)
 Narrascope.add_asgi_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
 Narrascope.add_asgi_middleware(JsonErrors)

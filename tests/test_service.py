@@ -308,3 +308,17 @@ def test_share_stix_notes_each_talking_point_match(service_env, root):
         indicator["x_narrascope_talking_point"] == "TP001"
         and indicator["id"] in note["object_refs"]
     )
+
+
+def test_service_settings_are_typed_and_name_a_bad_variable():
+    from narrascope.serving.settings import ServiceSettings
+
+    settings = ServiceSettings.from_env(
+        {"NARRASCOPE_WORKERS": "3", "NARRASCOPE_MAX_TEXTS": "8", "NARRASCOPE_MODEL": "v2"}
+    )
+    assert (settings.workers, settings.max_texts, settings.model) == (3, 8, "v2")
+    assert settings.body_limit == max(8 * 20000, 100000) * 6 + 65536
+    with pytest.raises(ValueError, match="NARRASCOPE_WORKERS='zero'"):
+        ServiceSettings.from_env({"NARRASCOPE_WORKERS": "zero"})
+    with pytest.raises(ValueError, match="NARRASCOPE_BATCH_SIZE='0'"):
+        ServiceSettings.from_env({"NARRASCOPE_BATCH_SIZE": "0"})

@@ -144,13 +144,14 @@ def test_the_service_loader_resolves_every_spec_from_any_directory(tmp_path, mon
     monkeypatch.chdir(tmp_path)  # nothing repo-relative is needed for a registry version
     monkeypatch.setenv("NARRASCOPE_REGISTRY", str(tmp_path / "reg"))
     from narrascope.serving.service import load_talking_points
+    from narrascope.serving.settings import ServiceSettings
 
     monkeypatch.setenv("NARRASCOPE_TALKING_POINTS", "registry:production")
-    assert load_talking_points().describe()["version"] == "v1"
+    assert load_talking_points(ServiceSettings.from_env()).describe()["version"] == "v1"
     monkeypatch.setenv("NARRASCOPE_TALKING_POINTS", f" {DEFAULT_LIBRARY} ")
-    assert load_talking_points().source == "files"
+    assert load_talking_points(ServiceSettings.from_env()).source == "files"
     monkeypatch.delenv("NARRASCOPE_TALKING_POINTS")
-    assert load_talking_points() is None
+    assert load_talking_points(ServiceSettings.from_env()) is None
     assert pin("registry:production") == "registry:v1" and pin("a.jsonl") == "a.jsonl"
     with pytest.raises(RegistryError, match="no alias 'staging'"):
         resolve_talking_points("registry:staging")
