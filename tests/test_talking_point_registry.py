@@ -133,7 +133,7 @@ def test_a_failed_registration_leaves_no_version(tmp_path):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("not json\n")
     registry = TalkingPointRegistry(tmp_path / "reg")
-    with pytest.raises(DataError, match="invalid JSON"):
+    with pytest.raises(DataError, match="malformed JSON"):
         registry.register_library([bad])
     assert registry.versions() == [] and not list(registry.root.glob("versions/*"))
 

@@ -53,7 +53,7 @@ def test_bundled_library_loads_with_eight_languages_and_merges_a_campaign(root, 
 @pytest.mark.parametrize(
     ("rows", "message", "line", "field"),
     [
-        (['{"id": "TPX1",'], "invalid JSON", 1, None),
+        (['{"id": "TPX1",'], "malformed JSON", 1, None),
         ([_point(), "", _point()], "duplicate talking point id 'TPX1'", 3, "id"),
         ([_point(id="")], "non-empty string", 1, "id"),
         ([_point(phrasings={})], "map language codes", 1, "phrasings"),

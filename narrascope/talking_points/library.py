@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 from narrascope.errors import DataError
+from narrascope.files import read_jsonl
 
 FIELDS = {"id", "narrative", "subnarrative", "phrasings", "origin_country", "first_seen"}
 
@@ -86,7 +87,7 @@ class TalkingPointLibrary:
         paths = [paths] if isinstance(paths, str | Path) else list(paths)
         library, seen = cls(), {}
         for path in paths:
-            for number, raw in _jsonl(Path(path)):
+            for number, raw in read_jsonl(path):
                 point = TalkingPoint.from_dict(raw, file=str(path), line=number)
                 if point.id in seen:
                     raise DataError(
@@ -132,23 +133,6 @@ class TalkingPointLibrary:
         """sha256 of the library's content (ids, labels and phrasings, in order)."""
         canonical = json.dumps([p.to_dict() for p in self.points], sort_keys=True)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
-
-
-def _jsonl(path: Path):
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as exc:
-        raise DataError(
-            f"cannot read talking points: {exc.strerror or exc}", file=str(path)
-        ) from None
-    except UnicodeDecodeError as exc:
-        raise DataError(f"invalid UTF-8 at byte {exc.start}", file=str(path)) from None
-    for number, line in enumerate(text.splitlines(), 1):
-        if line.strip():
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"invalid JSON: {exc.msg}", file=str(path), line=number) from None
 
 
 def _check_labels(point: TalkingPoint, taxonomy, file: str, line: int) -> None:
