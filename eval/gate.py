@@ -10,10 +10,12 @@ wobbles of 0.06 common, and a gate that fires on noise gets overridden until nob
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from narrascope.errors import DataError
 from narrascope.eval.bootstrap import Settings
@@ -23,15 +25,21 @@ from narrascope.schema import Document
 DEFAULT_POLICY = Path("configs/gates/promotion.yaml")
 
 
-@dataclass(frozen=True)
-class GatePolicy:
-    metric: str = "samples_f1"
-    tolerance: float = 0.02
-    levels: tuple[str, ...] = ("narratives", "subnarratives")
-    dimensions: tuple[str, ...] = ("language", "country")
+class GatePolicy(BaseModel):
+    """configs/gates/promotion.yaml, typed: unknown keys and wrong types are refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    metric: Literal["samples_f1", "micro_f1", "macro_f1"] = "samples_f1"
+    tolerance: float = Field(0.02, ge=0)
+    levels: tuple[Literal["narratives", "subnarratives"], ...] = ("narratives", "subnarratives")
+    dimensions: tuple[Literal["language", "country", "source_type"], ...] = (
+        "language",
+        "country",
+    )
     required_languages: tuple[str, ...] = ()
-    min_support: int = 5
-    resamples: int = 1000
+    min_support: int = Field(5, ge=1)
+    resamples: int = Field(1000, ge=1)
     seed: int = 0
 
     @classmethod
@@ -41,15 +49,18 @@ class GatePolicy:
         except (OSError, yaml.YAMLError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else exc
             raise DataError(f"cannot read the gate policy: {reason}", file=str(path)) from None
-        known = {f.name for f in fields(cls)}
-        for key in raw:
-            if key not in known:
-                raise DataError(
-                    f"unknown setting (known: {', '.join(sorted(known))})",
-                    file=str(path),
-                    field=key,
-                )
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+        try:
+            return cls.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(part) for part in first["loc"])
+            known = ", ".join(cls.model_fields)
+            reason = (
+                f"unknown setting (known: {known})"
+                if first["type"] == "extra_forbidden"
+                else first["msg"]
+            )
+            raise DataError(reason, file=str(path), field=key) from None
 
 
 @dataclass

@@ -258,6 +258,27 @@ def test_gate_policy_missing_is_a_data_error(tmp_path):
         GatePolicy.load(tmp_path / "nope.yaml")
 
 
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("tolerence: 0.02\n", "tolerence"),
+        ("metric: accuracy\n", "metric"),
+        ("resamples: 0\n", "resamples"),
+    ],
+)
+def test_gate_policy_is_typed(tmp_path, text, field):
+    from narrascope.eval.gate import GatePolicy
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(text)
+    with pytest.raises(DataError, match=f"field '{field}'"):
+        GatePolicy.load(path)
+    assert GatePolicy.load(Path("configs/gates/promotion.yaml")).levels == (
+        "narratives",
+        "subnarratives",
+    )
+
+
 # -- 7. eval reads the data in the model's own taxonomy ---------------------------------------
 
 
