@@ -23,13 +23,12 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 
 from narrascope.artifact import read_manifest, utc_now
 from narrascope.data import file_hashes, sha256_file
 from narrascope.errors import ArtifactError, NarrascopeError
-from narrascope.files import read_jsonl, write_json
+from narrascope.files import check_writable, read_jsonl, write_json
 
 ENV_ROOT = "NARRASCOPE_REGISTRY"
 _ALIAS_RE = re.compile(r"^[a-z][a-z0-9_-]{0,39}$")
@@ -102,9 +101,7 @@ class Registry:
     def check_writable(self) -> None:
         """Raise RegistryError unless versions can be written here (checked before training)."""
         try:
-            (self.root / "versions").mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=self.root / "versions"):
-                pass
+            check_writable(self.root / "versions")
         except OSError as exc:
             raise RegistryError(f"registry {self.root} is not writable: {exc.strerror}") from None
 
@@ -182,6 +179,13 @@ class Registry:
     def aliases(self) -> dict[str, str]:
         path = self.root / "aliases.json"
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    def alias_tags(self) -> dict[str, str]:
+        """Each version's aliases as one sorted, comma-separated string (for listings)."""
+        names: dict[str, list[str]] = {}
+        for alias, version in self.aliases().items():
+            names.setdefault(version, []).append(alias)
+        return {version: ", ".join(sorted(aliases)) for version, aliases in names.items()}
 
     def versions(self) -> list[str]:
         folder = self.root / "versions"

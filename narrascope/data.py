@@ -173,7 +173,8 @@ def load_semeval(
     for folder in folders:
         code = (lang or folder.name).lower()[:2]
         annotations = folder / SEMEVAL_ANNOTATIONS
-        if annotations.is_file() and not ignore_labels:
+        labelled = annotations.is_file() and not ignore_labels
+        if labelled:
             if taxonomy is None:
                 raise DataError(
                     "a taxonomy is needed to map SemEval label names (derive one with "
@@ -184,7 +185,7 @@ def load_semeval(
         else:
             rows, source = _semeval_unlabelled_rows(folder, code), str(_text_folder(folder))
         part = _validate_rows(rows, source, taxonomy, skip_invalid)
-        if not annotations.is_file() or ignore_labels:
+        if not labelled:
             result.unlabelled |= {d.id for d in part.documents}
         result.documents += part.documents
         result.errors += part.errors

@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -57,6 +58,13 @@ def atomic_directory(target: str | Path) -> Iterator[Path]:
         tmp.rename(target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_writable(folder: str | Path) -> None:
+    """Create `folder` if needed and write (then drop) a file in it; OSError if it cannot."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryFile(dir=folder):
+        pass
 
 
 def write_text(path: str | Path, text: str) -> Path:

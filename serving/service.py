@@ -122,16 +122,7 @@ class Narrascope:
         self, texts, threshold: float | None = None, top_k: int | None = None, ctx=None
     ) -> PredictResponse:
         """Narratives and subnarratives, with scores and thresholds, for a batch of texts."""
-        raw = [t.text for t in texts]
-        scores, points = await asyncio.gather(self.scores(raw), self._talking_points(raw))
-        outputs = await asyncio.to_thread(
-            self.predictor.decide,
-            raw,
-            np.asarray(scores),
-            [t.lang for t in texts],
-            threshold,
-            top_k,
-        )
+        outputs, points = await self._decide_batch(texts, threshold, top_k)
         results = [
             self._result(t.id, out, "predict", found)
             for t, out, found in zip(texts, outputs, points)
@@ -188,11 +179,7 @@ class Narrascope:
         self, texts, threshold: float | None = None, tlp: str = "amber", ctx=None
     ) -> StixBundleOut:
         """The predictions and talking-point matches of a batch as a STIX 2.1 bundle."""
-        raw = [t.text for t in texts]
-        scores, points = await asyncio.gather(self.scores(raw), self._talking_points(raw))
-        outputs = await asyncio.to_thread(
-            self.predictor.decide, raw, np.asarray(scores), [t.lang for t in texts], threshold
-        )
+        outputs, points = await self._decide_batch(texts, threshold)
         results = [
             {**out.to_dict(), "id": t.id, "talking_points": found}
             for t, out, found in zip(texts, outputs, points)
@@ -202,6 +189,21 @@ class Narrascope:
         )
         _request_id(ctx)  # the X-Request-ID header, as on every /v1/ answer
         return StixBundleOut(**bundle_json(bundle))
+
+    async def _decide_batch(self, texts, threshold=None, top_k=None):
+        """Predictions and talking-point matches for a batch of `TextIn`: the model and the
+        matcher run concurrently (both batched), the decoding in a thread."""
+        raw = [t.text for t in texts]
+        scores, points = await asyncio.gather(self.scores(raw), self._talking_points(raw))
+        outputs = await asyncio.to_thread(
+            self.predictor.decide,
+            raw,
+            np.asarray(scores),
+            [t.lang for t in texts],
+            threshold,
+            top_k,
+        )
+        return outputs, points
 
     async def _talking_points(self, texts: list[str]) -> list[list[dict]]:
         if self.talking_points is None:

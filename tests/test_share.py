@@ -248,22 +248,13 @@ def test_track_then_export_on_the_bundled_stream(artifact, root, library, tmp_pa
     assert "Coordinated behaviour" in page and "@freedom_eagle_77" in page
 
     bundle = tmp_path / "bundle.json"
-    assert (
-        main(
-            [
-                "share",
-                "export",
-                "--tracking",
-                str(out),
-                "--out",
-                str(bundle),
-                "--actor",
-                "Example Actor",
-            ]
-        )
-        == 0
-    )
-    text = bundle.read_text(encoding="utf-8")
+
+    def export(path) -> str:
+        argv = ["share", "export", "--tracking", str(out), "--out", str(path)]
+        assert main([*argv, "--actor", "Example Actor"]) == 0
+        return path.read_text(encoding="utf-8")
+
+    text = export(bundle)
     assert _valid(text)
     objects = json.loads(text)["objects"]
     campaigns = {o["name"]: o for o in objects if o["type"] == "campaign"}
@@ -282,24 +273,8 @@ def test_track_then_export_on_the_bundled_stream(artifact, root, library, tmp_pa
     assert sum(r["relationship_type"] == "attributed-to" for r in relationships) == len(campaigns)
 
     again = tmp_path / "again.json"
-    assert (
-        main(
-            [
-                "share",
-                "export",
-                "--tracking",
-                str(out),
-                "--out",
-                str(again),
-                "--actor",
-                "Example Actor",
-            ]
-        )
-        == 0
-    )
-    assert {
-        o["id"] for o in json.loads(again.read_text())["objects"]
-    } == ids  # updates, no duplicates
+    objects_again = json.loads(export(again))["objects"]
+    assert {o["id"] for o in objects_again} == ids  # updates, no duplicates
 
 
 def test_cli_errors_are_one_line_exit_2(tmp_path, capsys):

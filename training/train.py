@@ -11,7 +11,6 @@ held-out split, or the ensemble members' stored ones) and per-label thresholds t
 from __future__ import annotations
 
 import shutil
-import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -30,7 +29,7 @@ from narrascope.data import load_documents, sha256_file, sha256_path
 from narrascope.decode import Decoder
 from narrascope.errors import DataError
 from narrascope.families import FAMILIES, named
-from narrascope.files import atomic_directory, write_json
+from narrascope.files import atomic_directory, check_writable, write_json
 from narrascope.metrics import (
     LEVELS,
     aligned,
@@ -101,10 +100,10 @@ def train(config: TrainConfig, out_dir: str | Path, root: str | Path = ".") -> P
 def check_inputs(config: TrainConfig, out_dir: Path, root: Path = Path(".")) -> None:
     """Everything that could fail after training, checked before it: the files the manifest
     hashes exist, and the artifact's folder can be written. A DataError names the first problem."""
-    named = [("taxonomy", config.taxonomy)]
-    named += [("train_data", p) for p in config.train_data]
-    named += [("data_cards", p) for p in config.data_cards]
-    for field, path in named:
+    inputs = [("taxonomy", config.taxonomy)]
+    inputs += [("train_data", p) for p in config.train_data]
+    inputs += [("data_cards", p) for p in config.data_cards]
+    for field, path in inputs:
         if not (root / path).exists():
             raise DataError(f"no such file or folder: {root / path}", field=field)
     _check_writable(out_dir.parent, out_dir)
@@ -112,9 +111,7 @@ def check_inputs(config: TrainConfig, out_dir: Path, root: Path = Path(".")) -> 
 
 def _check_writable(folder: Path, out_dir: Path) -> None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
-            pass
+        check_writable(folder)
     except OSError as exc:
         raise DataError(f"cannot write the artifact {out_dir}: {exc.strerror} ({folder})") from None
     if out_dir.exists() and not out_dir.is_dir():

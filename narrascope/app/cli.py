@@ -562,15 +562,12 @@ def _tp_list(args, registry) -> int:
     from narrascope.model_registry.talking_points import TalkingPointRegistry
 
     libraries = TalkingPointRegistry(registry.root)
-    by_version: dict[str, list[str]] = {}
-    for alias, version in libraries.aliases().items():
-        by_version.setdefault(version, []).append(alias)
+    tags = libraries.alias_tags()
     for version in libraries.versions():
         entry = libraries.entry(version)
-        tags = ", ".join(sorted(by_version.get(version, [])))
         print(
             f"{version:6s} {entry['points']:4d} points  {entry['digest'][:12]}  "
-            f"{entry['registered']}  {tags}"
+            f"{entry['registered']}  {tags.get(version, '')}"
         )
     return 0
 
@@ -629,13 +626,11 @@ def _registry_register(args, registry) -> int:
 
 
 def _registry_list(args, registry) -> int:
-    by_version: dict[str, list[str]] = {}
-    for alias, version in registry.aliases().items():
-        by_version.setdefault(version, []).append(alias)
+    tags = registry.alias_tags()
     for version in registry.versions():
         entry = registry.entry(version)
-        tags = ", ".join(sorted(by_version.get(version, [])))
-        print(f"{version:6s} {entry['model_id']:32s} {entry['registered']}  {tags}")
+        aliases = tags.get(version, "")
+        print(f"{version:6s} {entry['model_id']:32s} {entry['registered']}  {aliases}")
     return 0
 
 
