@@ -124,11 +124,10 @@ def fit_narratives_to_decoder(
             on = (scores[:, j][:, None] >= grid[None, :]) & open_gate[:, None]
             tp = rest_tp[:, None] + (gold[:, k][:, None] & on)
             count = rest_pred[:, None] + on
-            f1 = np.divide(2 * tp, gold_n[:, None] + count, out=np.zeros(on.shape), where=count > 0)
+            f1 = f1_from_counts(tp, count, gold_n[:, None])
             f1 = np.where(count == 0, gold_other[:, None].astype(float), f1)  # decoded: Other
-            best = len(grid) - 1 - int(np.argmax(f1.mean(axis=0)[::-1]))  # ties -> higher
-            thresholds[j] = grid[best]
-            pred[:, k] = on[:, best]
+            thresholds[j] = best_on_grid(grid, f1.mean(axis=0))
+            pred[:, k] = (scores[:, j] >= thresholds[j]) & open_gate
     return thresholds
 
 
