@@ -157,23 +157,23 @@ def _compare(scored, gold_narratives, decoder: Decoder) -> dict:
 
 
 def _interval(truth, pred) -> list[float]:
-    rng = np.random.default_rng(SEED)
-    n = len(truth)
-    draws = [samples_f1(truth[i], pred[i]) for i in rng.integers(0, n, (RESAMPLES, n))]
-    low, high = np.percentile(draws, [2.5, 97.5])
-    return [round(samples_f1(truth, pred), 3), round(low, 3), round(high, 3)]
+    return _bootstrap(lambda rows: samples_f1(truth[rows], pred[rows]), len(truth))
 
 
 def _paired(truth, a, b) -> list[float]:
+    """a - b on the same resamples."""
+    return _bootstrap(
+        lambda rows: samples_f1(truth[rows], a[rows]) - samples_f1(truth[rows], b[rows]),
+        len(truth),
+    )
+
+
+def _bootstrap(statistic, n: int) -> list[float]:
+    """[value, 2.5%, 97.5%] of `statistic(rows)` over RESAMPLES seeded resamples of n rows."""
     rng = np.random.default_rng(SEED)
-    n = len(truth)
-    draws = [
-        samples_f1(truth[i], a[i]) - samples_f1(truth[i], b[i])
-        for i in rng.integers(0, n, (RESAMPLES, n))
-    ]
+    draws = [statistic(rows) for rows in rng.integers(0, n, (RESAMPLES, n))]
     low, high = np.percentile(draws, [2.5, 97.5])
-    value = samples_f1(truth, a) - samples_f1(truth, b)
-    return [round(value, 3), round(low, 3), round(high, 3)]
+    return [round(statistic(slice(None)), 3), round(low, 3), round(high, 3)]
 
 
 if __name__ == "__main__":
