@@ -11,7 +11,14 @@ import numpy as np
 import pytest
 import yaml
 
-from narrascope.app.cli import _parser, existing_or_none, existing_path, existing_paths, main
+from narrascope.app.cli import (
+    _parser,
+    existing_or_none,
+    existing_path,
+    existing_path_list,
+    existing_paths,
+    main,
+)
 from narrascope.errors import DataError
 from narrascope.schema import OTHER, Document
 from narrascope.text import split_sentences
@@ -182,7 +189,7 @@ def test_one_class_labels_get_constant_heads():
 # -- 5. every path given on the command line is checked, with a one-line error -----------------
 
 
-PATH_TYPES = {existing_path, existing_or_none, existing_paths}
+PATH_TYPES = {existing_path, existing_or_none, existing_paths, existing_path_list}
 PRESENT = str(Path(__file__).resolve())  # an existing file for the other path arguments
 
 
@@ -234,6 +241,8 @@ def test_every_command_that_reads_a_file_checks_it():
         "campaign add",
         "registry register",
         "registry promote",
+        "share export",
+        "share import",
     } <= commands
 
 

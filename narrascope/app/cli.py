@@ -30,12 +30,14 @@ def existing_or_none(value: str) -> str:
     return value if value == "none" else existing_path(value)
 
 
-def existing_paths(value: str) -> str:
-    """argparse type: comma-separated existing paths, or 'none'."""
-    if value != "none":
-        for part in value.split(","):
-            existing_path(part)
-    return value
+def existing_path_list(value: str) -> list[str]:
+    """argparse type: comma-separated existing paths, as a list."""
+    return [existing_path(part) for part in value.split(",")]
+
+
+def existing_paths(value: str) -> list[str] | None:
+    """argparse type: comma-separated existing paths, or 'none' (None: the feature is off)."""
+    return None if value == "none" else existing_path_list(value)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -181,19 +183,30 @@ def _share_parser(sub) -> None:
     ssub = share.add_subparsers(metavar="ACTION", required=True)
     p = ssub.add_parser("export", help="write a STIX 2.1 bundle from a tracking run or results")
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--tracking", help="output folder of `narrascope track`")
-    source.add_argument("--predictions", help="JSONL of prediction results (/v1/predict items)")
+    source.add_argument(
+        "--tracking", type=existing_path, help="output folder of `narrascope track`"
+    )
+    source.add_argument(
+        "--predictions",
+        type=existing_path,
+        help="JSONL of prediction results (/v1/predict items)",
+    )
     p.add_argument("--out", required=True, help="bundle file to write")
-    p.add_argument("--taxonomy", default="data/taxonomy.yaml")
-    p.add_argument("--talking-points", default="data/talking_points.jsonl", help="comma-separated")
+    p.add_argument("--taxonomy", default="data/taxonomy.yaml", type=existing_path)
+    p.add_argument(
+        "--talking-points",
+        default="data/talking_points.jsonl",
+        type=existing_path_list,
+        help="comma-separated",
+    )
     p.add_argument("--tlp", default="amber", help="clear/white, green, amber (default) or red")
     p.add_argument("--actor", help="attribute every campaign to this intrusion set")
     p.set_defaults(handler=_share_export)
     p = ssub.add_parser("import", help="a partner's bundle -> talking points + campaign data")
-    p.add_argument("bundle")
+    p.add_argument("bundle", type=existing_path)
     p.add_argument("--out", help="folder to write (default imports/<bundle name>)")
-    p.add_argument("--taxonomy", default="data/taxonomy.yaml")
-    p.add_argument("--base-talking-points", default="data/talking_points.jsonl")
+    p.add_argument("--taxonomy", default="data/taxonomy.yaml", type=existing_path)
+    p.add_argument("--base-talking-points", default="data/talking_points.jsonl", type=existing_path)
     p.add_argument("--campaign", help="campaign name for the documents (default: from the bundle)")
     p.set_defaults(handler=_share_import)
 
@@ -773,7 +786,7 @@ def _track(args, registry) -> int:
 
     predictor = registry.load(args.model)
     matcher, embed = None, None
-    if args.talking_points != "none" or not args.no_clusters:
+    if args.talking_points is not None or not args.no_clusters:
         from narrascope.talking_points import (
             TalkingPointLibrary,
             default_matcher,
@@ -781,8 +794,8 @@ def _track(args, registry) -> int:
         )
 
         shared = embedded_encoder()  # one encoder for matching and clustering
-        if args.talking_points != "none":
-            library = TalkingPointLibrary.load(args.talking_points.split(","))
+        if args.talking_points is not None:
+            library = TalkingPointLibrary.load(args.talking_points)
             matcher = default_matcher(library, encoder=shared)
         if not args.no_clusters:
             embed = default_embedder(shared[0])
@@ -797,7 +810,7 @@ def _track(args, registry) -> int:
 def _share_export(args, registry) -> int:
     from narrascope.tracking.stix_export import export_results, export_tracking
 
-    points = args.talking_points.split(",")
+    points = args.talking_points
     if args.tracking:
         result = export_tracking(
             args.tracking, args.out, args.taxonomy, points, args.tlp, args.actor
